@@ -1,0 +1,5 @@
+import ArgumentParser
+
+public struct MailFerry: AsyncParsableCommand {
+    public init() {}
+}

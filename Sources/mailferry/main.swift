@@ -1,0 +1,3 @@
+import MailFerryCommands
+
+await MailFerry.main()
