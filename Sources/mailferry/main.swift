@@ -1,3 +1,3 @@
 import MailFerryCommands
 
-await MailFerry.main()
+await MailFerry.start()

@@ -1,0 +1,158 @@
+import Foundation
+import MailTransport
+import TOMLKit
+
+/// Where an account's password comes from. The password itself is never stored in the job.
+public enum SecretSource: Sendable, Hashable {
+    case environment(String)
+    /// A shell command whose standard output (first line) is the secret.
+    case command(String)
+    /// A file (owner-only) whose first line is the secret.
+    case file(String)
+}
+
+public enum MailProtocol: String, Sendable, Hashable {
+    case imap
+    case pop3
+}
+
+/// An `[accounts.NAME]` table.
+public struct AccountConfig: Sendable, Hashable {
+    public var name: String
+    public var mailProtocol: MailProtocol
+    public var endpoint: Endpoint
+    public var user: String
+    public var secret: SecretSource
+}
+
+/// A `[[jobs]]` entry.
+public struct JobConfig: Sendable, Hashable {
+    public var name: String
+    /// The account to back up.
+    public var backup: String?
+    /// The backup directory, resolved against the job file's folder.
+    public var into: String?
+    public var formats: [String]
+    public var include: [String]
+    public var exclude: [String]
+}
+
+/// A parsed job file (TOML).
+public struct JobFile: Sendable {
+    public var path: String
+    public var accounts: [String: AccountConfig]
+    public var jobs: [JobConfig]
+
+    /// Reads and checks a job file. Unknown keys, missing keys and wrong types are errors that name
+    /// the line.
+    public static func load(path: String) throws(ConfigError) -> JobFile {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ConfigError(file: path, line: nil, message: "cannot read the job file: \(error.localizedDescription)")
+        }
+        return try parse(text, path: path)
+    }
+
+    public static func parse(_ text: String, path: String) throws(ConfigError) -> JobFile {
+        let root: TOMLTable
+        do {
+            root = try TOMLTable(string: text)
+        } catch let error as TOMLParseError {
+            throw ConfigError(file: path, line: error.source.begin.line, message: error.description)
+        } catch {
+            throw ConfigError(file: path, line: nil, message: "\(error)")
+        }
+        let lines = KeyLines(text)
+        let base = URL(fileURLWithPath: path).deletingLastPathComponent()
+        var reader = TableReader(table: root, path: "", file: path, lines: lines)
+        var accounts: [String: AccountConfig] = [:]
+        if let accountsTable = try reader.table("accounts") {
+            for name in accountsTable.keys.sorted() {
+                guard let table = accountsTable[name]?.table else {
+                    throw ConfigError(
+                        file: path, line: lines.line(table: "accounts", key: name),
+                        message: "accounts.\(name) must be a table")
+                }
+                var account = TableReader(table: table, path: "accounts.\(name)", file: path, lines: lines)
+                accounts[name] = try parseAccount(name: name, &account, base: base)
+                try account.rejectUnknownKeys()
+            }
+        }
+        var jobs: [JobConfig] = []
+        if let array = try reader.arrayOfTables("jobs") {
+            for (index, table) in array.enumerated() {
+                var job = TableReader(table: table, path: "jobs[\(index)]", file: path, lines: lines)
+                let config = try parseJob(&job, base: base)
+                try job.rejectUnknownKeys()
+                if let backup = config.backup, accounts[backup] == nil {
+                    throw job.error("backup", "names account \"\(backup)\", which is not defined")
+                }
+                if jobs.contains(where: { $0.name == config.name }) {
+                    throw job.error("name", "a job named \"\(config.name)\" is already defined")
+                }
+                jobs.append(config)
+            }
+        }
+        try reader.rejectUnknownKeys()
+        return JobFile(path: path, accounts: accounts, jobs: jobs)
+    }
+
+    static func parseAccount(name: String, _ table: inout TableReader, base: URL) throws(ConfigError) -> AccountConfig {
+        let protocolName = try table.string("protocol") ?? "imap"
+        guard let mailProtocol = MailProtocol(rawValue: protocolName) else {
+            throw table.error("protocol", "must be \"imap\" or \"pop3\", not \"\(protocolName)\"")
+        }
+        guard let host = try table.string("host") else { throw table.missing("host") }
+        guard !host.isEmpty else { throw table.error("host", "must not be empty") }
+        let tlsName = try table.string("tls") ?? "implicit"
+        guard let tls = TLSMode(rawValue: tlsName) else {
+            throw table.error("tls", "must be \"implicit\", \"starttls\" or \"none\", not \"\(tlsName)\"")
+        }
+        let defaultPort =
+            switch (mailProtocol, tls) {
+            case (.imap, .implicit): 993
+            case (.imap, _): 143
+            case (.pop3, .implicit): 995
+            case (.pop3, _): 110
+            }
+        let port = try table.int("port") ?? defaultPort
+        guard (1...65535).contains(port) else { throw table.error("port", "must be between 1 and 65535") }
+        guard let user = try table.string("user") else { throw table.missing("user") }
+        var sources: [SecretSource] = []
+        if let variable = try table.string("password_env") { sources.append(.environment(variable)) }
+        if let command = try table.string("password_command") { sources.append(.command(command)) }
+        if let file = try table.string("password_file") { sources.append(.file(resolve(file, base))) }
+        guard sources.count == 1, let secret = sources.first else {
+            throw ConfigError(
+                file: table.file, line: table.lines.line(table: table.path, key: nil),
+                message: "[\(table.path)] needs exactly one of password_env, password_command, password_file")
+        }
+        let caFile = try table.string("ca_file").map { resolve($0, base) }
+        let endpoint = Endpoint(host: host, port: port, tls: tls, caFile: caFile)
+        return AccountConfig(name: name, mailProtocol: mailProtocol, endpoint: endpoint, user: user, secret: secret)
+    }
+
+    static func parseJob(_ table: inout TableReader, base: URL) throws(ConfigError) -> JobConfig {
+        guard let name = try table.string("name") else { throw table.missing("name") }
+        let backup = try table.string("backup")
+        let into = try table.string("into").map { resolve($0, base) }
+        if backup != nil, into == nil { throw table.missing("into") }
+        let formats = try table.strings("formats") ?? ["maildir"]
+        for format in formats where format != "maildir" {
+            throw table.error("formats", "unknown format \"\(format)\" (supported: \"maildir\")")
+        }
+        return JobConfig(
+            name: name, backup: backup, into: into, formats: formats,
+            include: try table.strings("include") ?? [], exclude: try table.strings("exclude") ?? [])
+    }
+
+    static func resolve(_ path: String, _ base: URL) -> String {
+        if path.hasPrefix("/") { return path }
+        if path == "~" || path.hasPrefix("~/") {
+            return NSString(string: path).expandingTildeInPath
+        }
+        return base.appendingPathComponent(path).standardizedFileURL.path
+    }
+}

@@ -1,0 +1,72 @@
+import Foundation
+import MailTransport
+
+/// Why a secret could not be had. Never carries the secret.
+public struct SecretError: Error, Sendable, Hashable, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+}
+
+/// Resolves an account's `password_*` key to the secret, at the moment it is needed.
+public enum SecretResolver {
+    public static func resolve(_ source: SecretSource) throws(SecretError) -> Secret {
+        switch source {
+        case .environment(let name):
+            guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else {
+                throw SecretError(message: "the environment variable \(name) (password_env) is not set")
+            }
+            return Secret(value)
+        case .file(let path):
+            return try readFile(path)
+        case .command(let command):
+            return try runCommand(command)
+        }
+    }
+
+    static func readFile(_ path: String) throws(SecretError) -> Secret {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            throw SecretError(message: "cannot read password_file \(path): \(String(cString: strerror(errno)))")
+        }
+        if info.st_mode & 0o077 != 0 {
+            throw SecretError(
+                message: "password_file \(path) is readable by others (mode \(String(info.st_mode & 0o777, radix: 8))); run chmod 600 \(path)")
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw SecretError(message: "cannot read password_file \(path)")
+        }
+        return try firstLine(data, what: "password_file \(path)")
+    }
+
+    static func runCommand(_ command: String) throws(SecretError) -> Secret {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", command]
+        let output = Pipe()
+        let errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        process.standardInput = FileHandle.nullDevice
+        do {
+            try process.run()
+        } catch {
+            throw SecretError(message: "cannot run password_command: \(error.localizedDescription)")
+        }
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            let detail = errorText.split(separator: "\n").first.map { ": \($0.prefix(200))" } ?? ""
+            throw SecretError(message: "password_command exited with status \(process.terminationStatus)\(detail)")
+        }
+        return try firstLine(data, what: "password_command")
+    }
+
+    static func firstLine(_ data: Data, what: String) throws(SecretError) -> Secret {
+        let text = String(decoding: data, as: UTF8.self)
+        let line = text.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+        let value = line.hasSuffix("\r") ? String(line.dropLast()) : line
+        guard !value.isEmpty else { throw SecretError(message: "\(what) gave an empty password") }
+        return Secret(value)
+    }
+}

@@ -1,5 +1,0 @@
-import ArgumentParser
-
-public struct MailFerry: AsyncParsableCommand {
-    public init() {}
-}

@@ -1,0 +1,165 @@
+import Logging
+import NIOCore
+import NIOPosix
+import NIOSSL
+
+/// A byte stream to a mail server, owned by the one task inside `withConnection`.
+///
+/// Reads are pulled (`read()`), so the socket is read only as fast as the caller consumes: a slow
+/// disk slows the server instead of filling memory.
+public final class TransportConnection {
+    public let endpoint: Endpoint
+    public private(set) var isEncrypted: Bool
+    let channel: Channel
+    var inbound: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator
+    let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+    let tlsContext: NIOSSLContext?
+
+    init(
+        endpoint: Endpoint, channel: Channel, isEncrypted: Bool, tlsContext: NIOSSLContext?,
+        inbound: NIOAsyncChannelInboundStream<ByteBuffer>, outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+    ) {
+        self.endpoint = endpoint
+        self.channel = channel
+        self.isEncrypted = isEncrypted
+        self.tlsContext = tlsContext
+        self.inbound = inbound.makeAsyncIterator()
+        self.outbound = outbound
+    }
+
+    /// The next bytes from the server, or nil once it has closed the connection.
+    public func read() async throws(TransportError) -> ByteBuffer? {
+        do {
+            return try await inbound.next()
+        } catch {
+            throw TransportError.classify(error, endpoint: endpoint)
+        }
+    }
+
+    public func write(_ buffer: ByteBuffer) async throws(TransportError) {
+        do {
+            try await outbound.write(buffer)
+        } catch {
+            throw TransportError.classify(error, endpoint: endpoint)
+        }
+    }
+
+    public func write(contentsOf buffers: [ByteBuffer]) async throws(TransportError) {
+        do {
+            try await outbound.write(contentsOf: buffers)
+        } catch {
+            throw TransportError.classify(error, endpoint: endpoint)
+        }
+    }
+
+    /// Starts TLS on the open connection (after STARTTLS / STLS was accepted). The caller must
+    /// drop anything it buffered from before: such bytes were not protected.
+    public func startTLS() async throws(TransportError) {
+        guard let tlsContext, !isEncrypted else { return }
+        do {
+            let sni = Transport.sniName(endpoint.host)
+            let channel = self.channel
+            try await channel.eventLoop.submit {
+                let handler = try NIOSSLClientHandler(context: tlsContext, serverHostname: sni)
+                try channel.pipeline.syncOperations.addHandler(handler, position: .first)
+            }.get()
+            isEncrypted = true
+        } catch {
+            throw TransportError.classify(error, endpoint: endpoint)
+        }
+    }
+}
+
+/// Opens connections.
+public enum Transport {
+    /// Connects, runs `body` with the connection and closes it when `body` returns or throws.
+    public static func withConnection<Result: Sendable>(
+        to endpoint: Endpoint,
+        logger: Logger,
+        _ body: (TransportConnection) async throws -> Result
+    ) async throws -> Result {
+        let tlsContext: NIOSSLContext? = endpoint.tls == .none ? nil : try makeContext(endpoint)
+        if endpoint.tls == .none {
+            logger.warning("connecting to \(endpoint.host):\(endpoint.port) without TLS: password and mail travel in clear")
+        }
+        let bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connectTimeout(.seconds(endpoint.connectTimeoutSeconds))
+            .channelOption(.socketOption(.so_keepalive), value: 1)
+        let implicitTLS = endpoint.tls == .implicit
+        let readTimeout = endpoint.readTimeoutSeconds
+        let sni = sniName(endpoint.host)
+        let asyncChannel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
+        do {
+            asyncChannel = try await bootstrap.connect(host: endpoint.host, port: endpoint.port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let sync = channel.pipeline.syncOperations
+                    if implicitTLS, let tlsContext {
+                        try sync.addHandler(NIOSSLClientHandler(context: tlsContext, serverHostname: sni))
+                    }
+                    try sync.addHandler(IdleStateHandler(readTimeout: .seconds(readTimeout)))
+                    try sync.addHandler(ReadTimeoutHandler(seconds: readTimeout))
+                    return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(
+                        wrappingChannelSynchronously: channel,
+                        configuration: .init(backPressureStrategy: .init(lowWatermark: 4, highWatermark: 16))
+                    )
+                }
+            }
+        } catch {
+            throw TransportError.classify(error, endpoint: endpoint)
+        }
+        return try await asyncChannel.executeThenClose { inbound, outbound in
+            let connection = TransportConnection(
+                endpoint: endpoint, channel: asyncChannel.channel, isEncrypted: implicitTLS,
+                tlsContext: tlsContext, inbound: inbound, outbound: outbound)
+            return try await body(connection)
+        }
+    }
+
+    static func makeContext(_ endpoint: Endpoint) throws(TransportError) -> NIOSSLContext {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        configuration.certificateVerification = .fullVerification
+        configuration.minimumTLSVersion = .tlsv12
+        if let caFile = endpoint.caFile {
+            do {
+                let certificates = try NIOSSLCertificate.fromPEMFile(caFile)
+                guard !certificates.isEmpty else {
+                    throw TransportError.badTrustFile(path: caFile, reason: "no certificate in it")
+                }
+                configuration.additionalTrustRoots = [.certificates(certificates)]
+            } catch let error as TransportError {
+                throw error
+            } catch {
+                throw TransportError.badTrustFile(path: caFile, reason: "\(error)")
+            }
+        }
+        do {
+            return try NIOSSLContext(configuration: configuration)
+        } catch {
+            throw TransportError.tlsFailed(reason: "\(error)")
+        }
+    }
+
+    /// SNI carries host names only; for an IP literal NIOSSL checks the certificate against the
+    /// peer address instead.
+    static func sniName(_ host: String) -> String? {
+        if (try? SocketAddress(ipAddress: host, port: 0)) != nil { return nil }
+        return host
+    }
+}
+
+/// Turns the idle-read event into an error that ends the connection.
+final class ReadTimeoutHandler: ChannelInboundHandler, Sendable {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+    let seconds: Int64
+    init(seconds: Int64) { self.seconds = seconds }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read {
+            context.fireErrorCaught(TransportError.readTimeout(seconds: seconds))
+            context.close(promise: nil)
+        } else {
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+}
