@@ -99,7 +99,13 @@ public struct JobFile: Sendable {
         return JobFile(path: path, accounts: accounts, jobs: jobs)
     }
 
+    static let accountKeys: Set<String> = [
+        "protocol", "host", "port", "tls", "user", "password_env", "password_command", "password_file", "ca_file",
+    ]
+    static let jobKeys: Set<String> = ["name", "backup", "into", "formats", "include", "exclude"]
+
     static func parseAccount(name: String, _ table: inout TableReader, base: URL) throws(ConfigError) -> AccountConfig {
+        try table.rejectKeys(notIn: accountKeys)
         let protocolName = try table.string("protocol") ?? "imap"
         guard let mailProtocol = MailProtocol(rawValue: protocolName) else {
             throw table.error("protocol", "must be \"imap\" or \"pop3\", not \"\(protocolName)\"")
@@ -135,6 +141,7 @@ public struct JobFile: Sendable {
     }
 
     static func parseJob(_ table: inout TableReader, base: URL) throws(ConfigError) -> JobConfig {
+        try table.rejectKeys(notIn: jobKeys)
         guard let name = try table.string("name") else { throw table.missing("name") }
         let backup = try table.string("backup")
         let into = try table.string("into").map { resolve($0, base) }

@@ -73,9 +73,18 @@ struct TableReader {
         return result
     }
 
+    /// Throws for the first key (in file order) outside `known`: checked before anything else so
+    /// that a misspelt key is reported as such, not as the key it failed to be.
+    func rejectKeys(notIn known: Set<String>) throws(ConfigError) {
+        try reject(table.keys.filter { !known.contains($0) })
+    }
+
     /// Throws for the first key (in file order) that nobody asked for.
     func rejectUnknownKeys() throws(ConfigError) {
-        let unknown = table.keys.filter { !used.contains($0) }
+        try reject(table.keys.filter { !used.contains($0) })
+    }
+
+    private func reject(_ unknown: [String]) throws(ConfigError) {
         guard !unknown.isEmpty else { return }
         let first = unknown.min { (lines.line(table: path, key: $0) ?? .max) < (lines.line(table: path, key: $1) ?? .max) }!
         let place = path.isEmpty ? "at the top level" : "in [\(path)]"

@@ -1,4 +1,5 @@
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import NIOSSL
@@ -161,5 +162,47 @@ final class ReadTimeoutHandler: ChannelInboundHandler, Sendable {
         } else {
             context.fireUserInboundEventTriggered(event)
         }
+    }
+}
+
+/// Bytes written once: by a timer, or earlier on demand, whichever comes first (IDLE's `DONE`).
+public final class ScheduledWrite: Sendable {
+    let written: NIOLockedValueBox<Bool>
+    let channel: Channel
+    let bytes: ByteBuffer
+    let timer: NIOLockedValueBox<Scheduled<Void>?>
+
+    init(channel: Channel, bytes: ByteBuffer) {
+        self.channel = channel
+        self.bytes = bytes
+        self.written = NIOLockedValueBox(false)
+        self.timer = NIOLockedValueBox(nil)
+    }
+
+    func writeIfFirst() -> EventLoopFuture<Void>? {
+        let first = written.withLockedValue { done in
+            defer { done = true }
+            return !done
+        }
+        guard first else { return nil }
+        return channel.writeAndFlush(bytes)
+    }
+
+    /// Writes now unless the timer already did, and stops the timer.
+    public func fireNow() async throws {
+        timer.withLockedValue { $0?.cancel() }
+        try await writeIfFirst()?.get()
+    }
+}
+
+extension TransportConnection {
+    /// Writes `bytes` after `seconds` unless `fireNow()` was called first.
+    public func scheduleWrite(_ bytes: ByteBuffer, afterSeconds seconds: Int64) -> ScheduledWrite {
+        let scheduled = ScheduledWrite(channel: channel, bytes: bytes)
+        let task = channel.eventLoop.scheduleTask(in: .seconds(seconds)) {
+            _ = scheduled.writeIfFirst()
+        }
+        scheduled.timer.withLockedValue { $0 = task }
+        return scheduled
     }
 }

@@ -1,0 +1,98 @@
+import Foundation
+import MailTransport
+import Testing
+
+@testable import Engine
+
+struct JobFileTests {
+    static let valid = """
+        # a comment
+        [accounts.work]
+        protocol = "imap"
+        host = "imap.example.com"
+        tls = "starttls"
+        user = "alice"
+        password_env = "WORK_PASSWORD"
+        ca_file = "certs/ca.pem"
+
+        [accounts.home]
+        host = "mail.example.org"
+        user = "alice@example.org"
+        password_command = "pass show mail/home"
+
+        [[jobs]]
+        name = "nightly"
+        backup = "work"
+        into = "backups/work"
+        formats = ["maildir"]
+        exclude = ["Junk", "Trash"]
+        """
+
+    @Test func parsesAccountsAndJobs() throws {
+        let file = try JobFile.parse(Self.valid, path: "/etc/mailferry/jobs.toml")
+        let work = try #require(file.accounts["work"])
+        #expect(work.endpoint.host == "imap.example.com")
+        #expect(work.endpoint.port == 143)
+        #expect(work.endpoint.tls == .starttls)
+        #expect(work.endpoint.caFile == "/etc/mailferry/certs/ca.pem")
+        #expect(work.secret == .environment("WORK_PASSWORD"))
+        let home = try #require(file.accounts["home"])
+        #expect(home.endpoint.port == 993)
+        #expect(home.endpoint.tls == .implicit)
+        #expect(home.secret == .command("pass show mail/home"))
+        #expect(file.jobs.count == 1)
+        #expect(file.jobs[0].into == "/etc/mailferry/backups/work")
+        #expect(file.jobs[0].exclude == ["Junk", "Trash"])
+    }
+
+    @Test(arguments: [
+        ("[accounts.a]\nhost = \"h\"\nuser = \"u\"\npasword_env = \"X\"\n", 4, "unknown key \"pasword_env\""),
+        ("[accounts.a]\nhost = \"h\"\nuser = \"u\"\n", 1, "exactly one of password_env"),
+        ("[accounts.a]\nuser = \"u\"\npassword_env = \"X\"\n", 1, "missing the required key \"host\""),
+        ("[accounts.a]\nhost = \"h\"\nport = \"993\"\nuser = \"u\"\npassword_env = \"X\"\n", 3, "port must be an integer"),
+        ("[accounts.a]\nhost = \"h\"\ntls = \"yes\"\nuser = \"u\"\npassword_env = \"X\"\n", 3, "tls must be"),
+        ("[accounts.a]\nhost = \"h\"\nuser = \"u\"\npassword_env = \"X\"\npassword_file = \"f\"\n", 1, "exactly one"),
+        ("colour = 1\n", 1, "unknown key \"colour\" at the top level"),
+        ("[[jobs]]\nname = \"j\"\nbackup = \"nope\"\ninto = \"d\"\n", 3, "not defined"),
+        ("[[jobs]]\nname = \"j\"\n\n[[jobs]]\nname = \"k\"\nfrobnicate = true\n", 6, "unknown key \"frobnicate\" in [jobs[1]]"),
+        ("[accounts.a\nhost = 1\n", 1, "parsing table header"),
+    ])
+    func rejectsWithTheLine(text: String, line: Int, message: String) {
+        #expect {
+            _ = try JobFile.parse(text, path: "jobs.toml")
+        } throws: { error in
+            guard let error = error as? ConfigError else { return false }
+            return error.line == line && error.message.contains(message) && error.file == "jobs.toml"
+        }
+    }
+
+    @Test func secretsComeFromEnvironmentCommandAndOwnerOnlyFiles() throws {
+        setenv("MAILFERRY_TEST_SECRET", "s3cret", 1)
+        #expect(try SecretResolver.resolve(.environment("MAILFERRY_TEST_SECRET")).value == "s3cret")
+        #expect(try SecretResolver.resolve(.command("printf 'hunter2\\nsecond line'")).value == "hunter2")
+        #expect(throws: SecretError.self) { try SecretResolver.resolve(.command("exit 3")) }
+        #expect(throws: SecretError.self) { try SecretResolver.resolve(.environment("MAILFERRY_SURELY_UNSET")) }
+
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("password")
+        try Data("filepass\n".utf8).write(to: file)
+        chmod(file.path, 0o600)
+        #expect(try SecretResolver.resolve(.file(file.path)).value == "filepass")
+        chmod(file.path, 0o644)
+        #expect {
+            try SecretResolver.resolve(.file(file.path))
+        } throws: { error in
+            "\(error)".contains("readable by others") && !"\(error)".contains("filepass")
+        }
+    }
+
+    @Test func secretsNeverShowInDescriptions() {
+        let secret = Secret("topsecret")
+        #expect("\(secret)" == "<redacted>")
+        #expect(String(reflecting: secret) == "<redacted>")
+        let sasl = SASL.plain(user: "alice", password: secret)
+        #expect(!"\(sasl)".contains("topsecret"))
+    }
+}
