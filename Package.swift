@@ -15,7 +15,12 @@ let package = Package(
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
     ],
     targets: [
-        .target(name: "MailCore"),
+        .systemLibrary(
+            name: "CCrypto",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        .target(name: "MailCore", dependencies: ["CCrypto"]),
         .target(
             name: "MailTransport",
             dependencies: [
@@ -40,10 +45,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .target(name: "MIME"),
         .target(
             name: "Engine",
             dependencies: [
-                "MailCore", "MailTransport", "IMAPCore", "IMAPClient",
+                "MailCore", "MIME", "MailTransport", "IMAPCore", "IMAPClient",
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -68,9 +74,10 @@ let package = Package(
         .testTarget(name: "TestSupportTests", dependencies: ["TestSupport"]),
         .testTarget(name: "MailCoreTests", dependencies: ["MailCore"]),
         .testTarget(name: "IMAPCoreTests", dependencies: ["IMAPCore"]),
+        .testTarget(name: "MIMETests", dependencies: ["MIME"]),
         .testTarget(
             name: "IMAPClientTests",
-            dependencies: ["IMAPClient", "IMAPCore", "MailTransport", "TestSupport"]
+            dependencies: ["IMAPClient", "IMAPCore", "MailTransport", "MailCore", "TestSupport"]
         ),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "TestSupport"]),
         .testTarget(name: "LayeringTests"),

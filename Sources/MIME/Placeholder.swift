@@ -1,0 +1,1 @@
+// The MIME target: see issue 3.
