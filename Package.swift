@@ -13,6 +13,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         .systemLibrary(
@@ -46,10 +47,17 @@ let package = Package(
             ]
         ),
         .target(name: "MIME"),
+        .executableTarget(name: "migration-embedder"),
+        .plugin(name: "EmbedMigrations", capability: .buildTool(), dependencies: ["migration-embedder"]),
+        .target(
+            name: "Catalog",
+            dependencies: ["MailCore", "MIME", .product(name: "GRDB", package: "GRDB.swift")],
+            plugins: ["EmbedMigrations"]
+        ),
         .target(
             name: "Engine",
             dependencies: [
-                "MailCore", "MIME", "MailTransport", "IMAPCore", "IMAPClient",
+                "MailCore", "MIME", "Catalog", "MailTransport", "IMAPCore", "IMAPClient",
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -57,7 +65,7 @@ let package = Package(
         .target(
             name: "MailFerryCommands",
             dependencies: [
-                "Engine",
+                "Engine", "Catalog",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -75,6 +83,7 @@ let package = Package(
         .testTarget(name: "MailCoreTests", dependencies: ["MailCore"]),
         .testTarget(name: "IMAPCoreTests", dependencies: ["IMAPCore"]),
         .testTarget(name: "MIMETests", dependencies: ["MIME"]),
+        .testTarget(name: "CatalogTests", dependencies: ["Catalog", "MailCore"]),
         .testTarget(
             name: "IMAPClientTests",
             dependencies: ["IMAPClient", "IMAPCore", "MailTransport", "MailCore", "TestSupport"]

@@ -1,0 +1,84 @@
+import Foundation
+import GRDB
+
+/// Why the catalog could not be used.
+public enum CatalogError: Error, Sendable, CustomStringConvertible {
+    case cannotCreate(path: String, reason: String)
+    case database(String)
+    /// The catalog was written by a newer mailferry that knows migrations this one does not.
+    case newerSchema(unknown: [String])
+
+    public var description: String {
+        switch self {
+        case .cannotCreate(let path, let reason): "cannot create the catalog \(path): \(reason)"
+        case .database(let message): "catalog: \(message)"
+        case .newerSchema(let unknown):
+            "the catalog was written by a newer mailferry (unknown migrations \(unknown.joined(separator: ", "))); upgrade mailferry"
+        }
+    }
+}
+
+/// The SQLite catalog of a backup directory (`DIR/catalog.sqlite`): one pool per process.
+public final class Catalog: Sendable {
+    public let path: String
+    public let pool: DatabasePool
+
+    /// The migrations this binary carries, in order, from `migrations/*.sql`.
+    public static var migrations: [(name: String, sql: String)] { EmbeddedMigrations.all }
+
+    /// Opens (creating, owner-only) the catalog and brings its schema up to date.
+    public init(path: String) throws {
+        self.path = path
+        try Self.createOwnerOnly(path)
+        var configuration = Configuration()
+        configuration.foreignKeysEnabled = true
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+            try Self.migrate(pool)
+        } catch let error as CatalogError {
+            throw error
+        } catch {
+            throw CatalogError.database("\(error)")
+        }
+        for suffix in ["-wal", "-shm"] { chmod(path + suffix, 0o600) }
+    }
+
+    /// `DIR/catalog.sqlite`.
+    public convenience init(directory: String) throws {
+        try self.init(path: (directory as NSString).appendingPathComponent("catalog.sqlite"))
+    }
+
+    static func createOwnerOnly(_ path: String) throws {
+        let descriptor = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            throw CatalogError.cannotCreate(path: path, reason: String(cString: strerror(errno)))
+        }
+        fchmod(descriptor, 0o600)
+        close(descriptor)
+    }
+
+    static func migrate(_ pool: DatabasePool) throws {
+        var migrator = DatabaseMigrator()
+        for migration in migrations {
+            migrator.registerMigration(migration.name) { db in
+                try db.execute(sql: migration.sql)
+            }
+        }
+        let known = Set(migrations.map(\.name))
+        let applied = try pool.read { db in try migrator.appliedIdentifiers(db) }
+        let unknown = applied.subtracting(known)
+        guard unknown.isEmpty else { throw CatalogError.newerSchema(unknown: unknown.sorted()) }
+        try migrator.migrate(pool)
+    }
+
+    /// The names of the migrations applied to this catalog.
+    public func appliedMigrations() throws -> [String] {
+        try pool.read { db in
+            try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY identifier")
+        }
+    }
+}
