@@ -47,6 +47,7 @@ let package = Package(
             ]
         ),
         .target(name: "MIME"),
+        .target(name: "Archives", dependencies: ["MailCore"]),
         .executableTarget(name: "migration-embedder"),
         .plugin(name: "EmbedMigrations", capability: .buildTool(), dependencies: ["migration-embedder"]),
         .target(
@@ -57,7 +58,7 @@ let package = Package(
         .target(
             name: "Engine",
             dependencies: [
-                "MailCore", "MIME", "Catalog", "MailTransport", "IMAPCore", "IMAPClient",
+                "MailCore", "MIME", "Catalog", "Archives", "MailTransport", "IMAPCore", "IMAPClient",
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -84,6 +85,7 @@ let package = Package(
         .testTarget(name: "IMAPCoreTests", dependencies: ["IMAPCore"]),
         .testTarget(name: "MIMETests", dependencies: ["MIME"]),
         .testTarget(name: "CatalogTests", dependencies: ["Catalog", "MailCore"]),
+        .testTarget(name: "ArchivesTests", dependencies: ["Archives", "MailCore"]),
         .testTarget(
             name: "IMAPClientTests",
             dependencies: ["IMAPClient", "IMAPCore", "MailTransport", "MailCore", "TestSupport"]

@@ -1,0 +1,225 @@
+import MailCore
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A tree of Maildirs (`DIR/maildir/<account>/<folder path>/{tmp,new,cur}`), written durably:
+/// bytes land in `tmp/`, are fsynced, then renamed into `cur/`; directories are fsynced before the
+/// catalog records anything.
+///
+/// Every path below the root is built from escaped components (`PathComponent`), so nothing a
+/// server sends can point outside the root. Directories are created 0700, files 0600.
+public struct MaildirStore: Sendable {
+    public let root: String
+    static let hostname: String = {
+        var buffer = [CChar](repeating: 0, count: 256)
+        gethostname(&buffer, buffer.count - 1)
+        let bytes = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+        let name = String(decoding: bytes, as: UTF8.self).replacingSlashAndColon()
+        return name.isEmpty ? "localhost" : name
+    }()
+
+    public init(root: String) {
+        self.root = root
+    }
+
+    /// The folder's directory relative to the root: `<account>/<folder path>`.
+    public static func folderDirectory(account: String, folder: FolderPath) -> String {
+        ([PathComponent.escape(account)] + folder.components).joined(separator: "/")
+    }
+
+    /// Creates the folder's Maildir (and its parents) if needed.
+    public func ensureFolder(_ relative: String) throws(ArchiveError) {
+        try makeDirectories(root)
+        var path = root
+        for component in relative.split(separator: "/") {
+            path += "/" + component
+            try makeDirectory(path)
+        }
+        for sub in ["tmp", "new", "cur"] { try makeDirectory(path + "/" + sub) }
+    }
+
+    /// A new file in the folder's `tmp/`, to be filled and then committed or discarded.
+    public func createTemporary(in folder: String) throws(ArchiveError) -> MaildirTemporaryFile {
+        let name = Self.uniqueName()
+        let relative = folder + "/tmp/" + name
+        let path = root + "/" + relative
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw ArchiveError("create", path: path, code: errno) }
+        return MaildirTemporaryFile(descriptor: descriptor, path: path, folder: folder)
+    }
+
+    /// Moves a synced temporary file into `cur/` under `name` and returns its path relative to
+    /// the root. The caller fsyncs `cur/` (once per batch) before recording it.
+    public func commit(_ file: MaildirTemporaryFile, name: String) throws(ArchiveError) -> String {
+        let relative = file.folder + "/cur/" + name
+        let target = root + "/" + relative
+        guard rename(file.path, target) == 0 else { throw ArchiveError("rename", path: target, code: errno) }
+        return relative
+    }
+
+    /// Stores another placement of an already archived message as a hard link (a copy where
+    /// links are not possible); returns the new path relative to the root.
+    public func link(existing relative: String, into folder: String, name: String) throws(ArchiveError) -> String {
+        let source = root + "/" + relative
+        let targetRelative = folder + "/cur/" + name
+        let target = root + "/" + targetRelative
+        if Glibc.link(source, target) == 0 { return targetRelative }
+        if errno == EEXIST { return targetRelative }
+        let linkError = errno
+        guard linkError == EXDEV || linkError == EPERM || linkError == EMLINK else {
+            throw ArchiveError("link", path: target, code: linkError)
+        }
+        try copyFile(from: source, to: target)
+        return targetRelative
+    }
+
+    /// Renames a message file so that its `:2,` info shows new flags; returns the new path.
+    public func updateInfo(_ relative: String, flags: [String]) throws(ArchiveError) -> String {
+        guard let colon = relative.lastIndex(of: ":") else { return relative }
+        let updated = String(relative[..<colon]) + Self.info(flags: flags)
+        guard updated != relative else { return relative }
+        guard rename(root + "/" + relative, root + "/" + updated) == 0 else {
+            throw ArchiveError("rename", path: root + "/" + relative, code: errno)
+        }
+        return updated
+    }
+
+    /// fsync on a directory (below the root), making renames in it durable.
+    public func syncDirectory(_ relative: String) throws(ArchiveError) {
+        let path = relative.isEmpty ? root : root + "/" + relative
+        let descriptor = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw ArchiveError("open", path: path, code: errno) }
+        defer { close(descriptor) }
+        guard fsync(descriptor) == 0 else { throw ArchiveError("sync", path: path, code: errno) }
+    }
+
+    /// `:2,` followed by the Maildir letters of the IMAP system flags, in ASCII order. Keywords are
+    /// kept in the catalog only.
+    public static func info(flags: [String]) -> String {
+        var letters: [Character] = []
+        for flag in flags {
+            switch flag.lowercased() {
+            case "\\draft": letters.append("D")
+            case "\\flagged": letters.append("F")
+            case "\\answered": letters.append("R")
+            case "\\seen": letters.append("S")
+            case "\\deleted": letters.append("T")
+            default: break
+            }
+        }
+        return ":2," + String(Set(letters).sorted())
+    }
+
+    /// `<seconds>.M<micro>P<pid>Q<counter>R<random>.<host>`: unique across processes and hosts.
+    static func uniqueName() -> String {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        let counter = Counter.next()
+        let random = UInt32.random(in: 0...UInt32.max)
+        return "\(now.tv_sec).M\(now.tv_nsec / 1000)P\(getpid())Q\(counter)R\(String(random, radix: 16)).\(hostname)"
+    }
+
+    /// The final file name for a message: a unique base and the flags.
+    public static func messageName(flags: [String]) -> String {
+        uniqueName() + info(flags: flags)
+    }
+
+    func makeDirectories(_ path: String) throws(ArchiveError) {
+        var current = path.hasPrefix("/") ? "" : "."
+        for component in path.split(separator: "/") {
+            current += "/" + component
+            try makeDirectory(current)
+        }
+    }
+
+    func makeDirectory(_ path: String) throws(ArchiveError) {
+        if mkdir(path, 0o700) != 0, errno != EEXIST { throw ArchiveError("create directory", path: path, code: errno) }
+    }
+
+    func copyFile(from source: String, to target: String) throws(ArchiveError) {
+        let input = open(source, O_RDONLY | O_CLOEXEC)
+        guard input >= 0 else { throw ArchiveError("open", path: source, code: errno) }
+        defer { close(input) }
+        let output = open(target, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard output >= 0 else { throw ArchiveError("create", path: target, code: errno) }
+        defer { close(output) }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
+        defer { buffer.deallocate() }
+        while true {
+            let count = read(input, buffer.baseAddress, buffer.count)
+            if count == 0 { break }
+            guard count > 0 else { throw ArchiveError("read", path: source, code: errno) }
+            try writeAll(output, UnsafeRawBufferPointer(rebasing: buffer[0..<count]), path: target)
+        }
+        guard fsync(output) == 0 else { throw ArchiveError("sync", path: target, code: errno) }
+    }
+}
+
+/// A message being written into `tmp/`.
+public final class MaildirTemporaryFile {
+    let descriptor: Int32
+    public let path: String
+    let folder: String
+    public private(set) var size = 0
+    var isOpen = true
+
+    init(descriptor: Int32, path: String, folder: String) {
+        self.descriptor = descriptor
+        self.path = path
+        self.folder = folder
+    }
+
+    deinit {
+        if isOpen { close(descriptor) }
+    }
+
+    public func write(_ bytes: UnsafeRawBufferPointer) throws(ArchiveError) {
+        try writeAll(descriptor, bytes, path: path)
+        size += bytes.count
+    }
+
+    /// fsync and close: the bytes are on disk.
+    public func finish() throws(ArchiveError) {
+        guard isOpen else { return }
+        isOpen = false
+        let synced = fsync(descriptor) == 0
+        let code = errno
+        close(descriptor)
+        guard synced else { throw ArchiveError("sync", path: path, code: code) }
+    }
+
+    /// Throws the file away (a failed or duplicate message).
+    public func discard() {
+        if isOpen {
+            close(descriptor)
+            isOpen = false
+        }
+        unlink(path)
+    }
+}
+
+func writeAll(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws(ArchiveError) {
+    var offset = 0
+    while offset < bytes.count {
+        let written = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+        if written < 0 {
+            if errno == EINTR { continue }
+            throw ArchiveError("write", path: path, code: errno)
+        }
+        offset += written
+    }
+}
+
+enum Counter {
+    static let value = Atomic<UInt64>(0)
+    static func next() -> UInt64 { value.add(1, ordering: .relaxed).newValue }
+}
+
+extension String {
+    fileprivate func replacingSlashAndColon() -> String {
+        String(map { $0 == "/" || $0 == ":" ? "_" : $0 })
+    }
+}
