@@ -104,7 +104,8 @@ public struct CommandEncoder: Sendable {
     /// For `.append` the parts end right after the `{size}` line (and its continuation wait, when
     /// synchronizing): the caller sends the message bytes and then `CRLF`.
     public func encode(_ command: Command, tag: Tag) -> [CommandPart] {
-        fatalError("unimplemented")
+        var writer = CommandWriter(encoder: self)
+        return writer.encode(command, tag: tag)
     }
 
     /// `DONE\r\n`, which ends IDLE.
