@@ -1,0 +1,79 @@
+import Foundation
+import IMAPClient
+import IMAPCore
+import Logging
+import MailTransport
+import TestSupport
+
+/// Endpoints and sessions against a harness Dovecot.
+extension DovecotServer {
+    func endpoint(_ tls: TLSMode, trusted: Bool = true, host: String = "localhost") -> Endpoint {
+        let port = tls == .implicit ? imapsPort : imapPort
+        return Endpoint(
+            host: host, port: port, tls: tls, caFile: trusted ? caCertificatePath : nil, connectTimeoutSeconds: 5,
+            readTimeoutSeconds: 30)
+    }
+
+    func withSession<Result: Sendable>(
+        user: String = "alice", tls: TLSMode = .implicit, _ body: (IMAPSession) async throws -> Result
+    ) async throws -> Result {
+        let password = options.users.first { $0.name == user }?.password ?? ""
+        return try await IMAPSession.withSession(endpoint: endpoint(tls), logger: testLogger) { session in
+            try await session.login(user: user, password: Secret(password))
+            return try await body(session)
+        }
+    }
+}
+
+let testLogger: Logger = {
+    var logger = Logger(label: "test")
+    logger.logLevel = .error
+    return logger
+}()
+
+/// Starts a private server for one test and always stops it.
+func withServer<Result>(_ options: DovecotServer.Options = .init(), _ body: (DovecotServer) async throws -> Result)
+    async throws -> Result
+{
+    let server = try DovecotServer.start(options)
+    defer { server.stop() }
+    return try await body(server)
+}
+
+/// A small well-formed message with CRLF line ends.
+func sampleMessage(_ index: Int, bodyLines: Int = 20) -> [UInt8] {
+    var text = "From: Sender \(index) <sender\(index)@example.org>\r\n"
+    text += "To: alice@example.com\r\n"
+    text += "Subject: Message number \(index)\r\n"
+    text += "Date: Mon, 3 Mar 2025 10:\(String(format: "%02d", index % 60)):00 +0000\r\n"
+    text += "Message-ID: <msg\(index)@example.org>\r\n"
+    text += "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+    for line in 0..<bodyLines { text += "Line \(line) of message \(index): the quick brown fox.\r\n" }
+    return Array(text.utf8)
+}
+
+/// Resident memory of this process, in bytes (Linux).
+func residentMemory() -> Int {
+    guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
+    let fields = text.split(separator: " ")
+    guard fields.count > 1, let pages = Int(fields[1]) else { return 0 }
+    return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+}
+
+/// A loopback port nobody listens on (bound, then released).
+func unusedLoopbackPort() throws -> Int {
+    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(descriptor) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) }
+    }
+    _ = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
+    }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
