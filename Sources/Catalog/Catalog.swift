@@ -7,11 +7,13 @@ public enum CatalogError: Error, Sendable, CustomStringConvertible {
     case database(String)
     /// The catalog was written by a newer mailferry that knows migrations this one does not.
     case newerSchema(unknown: [String])
+    case noBackup(directory: String)
 
     public var description: String {
         switch self {
         case .cannotCreate(let path, let reason): "cannot create the catalog \(path): \(reason)"
         case .database(let message): "catalog: \(message)"
+        case .noBackup(let directory): "\(directory) holds no backup (no catalog.sqlite)"
         case .newerSchema(let unknown):
             "the catalog was written by a newer mailferry (unknown migrations \(unknown.joined(separator: ", "))); upgrade mailferry"
         }
@@ -50,6 +52,13 @@ public final class Catalog: Sendable {
     /// `DIR/catalog.sqlite`.
     public convenience init(directory: String) throws {
         try self.init(path: (directory as NSString).appendingPathComponent("catalog.sqlite"))
+    }
+
+    /// Opens the catalog of an existing backup directory, never creating one.
+    public static func existing(directory: String) throws -> Catalog {
+        let path = (directory as NSString).appendingPathComponent("catalog.sqlite")
+        guard FileManager.default.fileExists(atPath: path) else { throw CatalogError.noBackup(directory: directory) }
+        return try Catalog(path: path)
     }
 
     static func createOwnerOnly(_ path: String) throws {

@@ -1,0 +1,269 @@
+import Foundation
+import GRDB
+
+/// A message stored in the archive, waiting for its batch to be recorded.
+public struct StoredMessage: Sendable {
+    public var sha256: Data
+    public var size: Int64
+    public var uid: Int64
+    public var flags: String
+    public var modseq: Int64?
+    public var internalDate: String
+    public var internalDateUnix: Int64
+    public var maildirPath: String?
+    /// The index entry; nil when the message is already in the catalog.
+    public var summary: IndexedFields?
+
+    public init(
+        sha256: Data, size: Int64, uid: Int64, flags: String, modseq: Int64?, internalDate: String,
+        internalDateUnix: Int64, maildirPath: String?, summary: IndexedFields?
+    ) {
+        self.sha256 = sha256
+        self.size = size
+        self.uid = uid
+        self.flags = flags
+        self.modseq = modseq
+        self.internalDate = internalDate
+        self.internalDateUnix = internalDateUnix
+        self.maildirPath = maildirPath
+        self.summary = summary
+    }
+}
+
+/// What the catalog keeps of a message's content for listing and search.
+public struct IndexedFields: Sendable, Hashable {
+    public var messageID: String?
+    public var date: Int64?
+    public var from: String?
+    public var to: String?
+    public var cc: String?
+    public var subject: String?
+    public var hasAttachments: Bool
+    public var bodyText: String
+
+    public init(
+        messageID: String?, date: Int64?, from: String?, to: String?, cc: String?, subject: String?,
+        hasAttachments: Bool, bodyText: String
+    ) {
+        self.messageID = messageID
+        self.date = date
+        self.from = from
+        self.to = to
+        self.cc = cc
+        self.subject = subject
+        self.hasAttachments = hasAttachments
+        self.bodyText = bodyText
+    }
+}
+
+/// A live placement as the flag and expunge passes need it.
+public struct LivePlacement: Sendable, Hashable {
+    public var id: Int64
+    public var uid: Int64
+    public var flags: String
+    public var maildirPath: String?
+
+    public init(id: Int64, uid: Int64, flags: String, maildirPath: String?) {
+        self.id = id
+        self.uid = uid
+        self.flags = flags
+        self.maildirPath = maildirPath
+    }
+}
+
+extension Catalog {
+    /// The account's row, created or refreshed. Never stores a secret.
+    public func account(name: String, protocol: String, host: String, port: Int, user: String, now: Int64) throws -> AccountRecord {
+        try pool.write { db in
+            if var existing = try AccountRecord.filter(Column("name") == name).fetchOne(db) {
+                if existing.protocol != `protocol` || existing.host != host || existing.port != port || existing.user != user {
+                    existing.protocol = `protocol`
+                    existing.host = host
+                    existing.port = port
+                    existing.user = user
+                    try existing.update(db)
+                }
+                return existing
+            }
+            var record = AccountRecord(
+                id: nil, name: name, protocol: `protocol`, host: host, port: port, user: user, createdAt: now)
+            try record.insert(db)
+            return record
+        }
+    }
+
+    public func folders(accountID: Int64) throws -> [FolderRecord] {
+        try pool.read { db in try FolderRecord.filter(Column("account_id") == accountID).fetchAll(db) }
+    }
+
+    public func save(_ folder: inout FolderRecord) throws {
+        let copy = folder
+        folder = try pool.write { db in
+            var record = copy
+            try record.save(db)
+            return record
+        }
+    }
+
+    /// Paths already taken by the account's folders (for making a new folder's path unique).
+    public func folderPaths(accountID: Int64) throws -> Set<String> {
+        try pool.read { db in
+            Set(try String.fetchAll(db, sql: "SELECT path FROM folders WHERE account_id = ?", arguments: [accountID]))
+        }
+    }
+
+    /// Live placements of a folder under one UIDVALIDITY, by UID.
+    public func livePlacements(folderID: Int64, uidValidity: Int64) throws -> [Int64: LivePlacement] {
+        try pool.read { db in
+            let rows = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT id, uid, flags, maildir_path FROM placements
+                    WHERE folder_id = ? AND uid_validity = ? AND gone_at IS NULL
+                    """, arguments: [folderID, uidValidity])
+            var result: [Int64: LivePlacement] = [:]
+            while let row = try rows.next() {
+                let placement = LivePlacement(id: row[0], uid: row[1], flags: row[2], maildirPath: row[3])
+                result[placement.uid] = placement
+            }
+            return result
+        }
+    }
+
+    /// Every archive path a folder's placements use, live or gone (to find orphan files).
+    public func maildirPaths(folderID: Int64) throws -> Set<String> {
+        try pool.read { db in
+            Set(
+                try String.fetchAll(
+                    db, sql: "SELECT maildir_path FROM placements WHERE folder_id = ? AND maildir_path IS NOT NULL",
+                    arguments: [folderID]))
+        }
+    }
+
+    /// An archived copy of a message with this hash, if any (for storing it once).
+    public func archivedCopy(sha256: Data) throws -> (messageID: Int64, maildirPath: String?)? {
+        try pool.read { db in
+            guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM messages WHERE sha256 = ?", arguments: [sha256])
+            else { return nil }
+            let path = try String.fetchOne(
+                db, sql: "SELECT maildir_path FROM placements WHERE message_id = ? AND maildir_path IS NOT NULL LIMIT 1",
+                arguments: [id])
+            return (id, path)
+        }
+    }
+
+    /// Records a batch of stored messages and advances the folder's high-water mark, in one
+    /// transaction: after a crash either all of it is there or none.
+    public func record(_ batch: [StoredMessage], folderID: Int64, uidValidity: Int64, highestUID: Int64, now: Int64) throws {
+        try pool.write { db in
+            for message in batch {
+                var messageID = try Int64.fetchOne(
+                    db, sql: "SELECT id FROM messages WHERE sha256 = ?", arguments: [message.sha256])
+                if messageID == nil {
+                    let fields = message.summary
+                    var record = MessageRecord(
+                        sha256: message.sha256, size: message.size, messageId: fields?.messageID, date: fields?.date,
+                        fromAddress: fields?.from, toAddress: fields?.to, ccAddress: fields?.cc,
+                        subject: fields?.subject, hasAttachments: fields?.hasAttachments ?? false, firstSeen: now)
+                    try record.insert(db)
+                    messageID = record.id
+                    if let fields {
+                        let addresses = [fields.from, fields.to, fields.cc].compactMap { $0 }.joined(separator: " ")
+                        try db.execute(
+                            sql: "INSERT INTO message_text(rowid, subject, addresses, body) VALUES (?, ?, ?, ?)",
+                            arguments: [record.id, fields.subject ?? "", addresses, fields.bodyText])
+                    }
+                }
+                guard let messageID else { continue }
+                try db.execute(
+                    sql: """
+                        INSERT INTO placements (message_id, folder_id, uid_validity, uid, flags, modseq, internal_date,
+                            internal_date_unix, maildir_path, first_seen, last_seen)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        ON CONFLICT (folder_id, uid_validity, uid) DO UPDATE SET
+                            flags = excluded.flags, maildir_path = excluded.maildir_path,
+                            last_seen = excluded.last_seen, gone_at = NULL
+                        """,
+                    arguments: [
+                        messageID, folderID, uidValidity, message.uid, message.flags, message.modseq,
+                        message.internalDate, message.internalDateUnix, message.maildirPath, now, now,
+                    ])
+            }
+            try db.execute(
+                sql: "UPDATE folders SET highest_uid = max(highest_uid, ?), last_seen = ? WHERE id = ?",
+                arguments: [highestUID, now, folderID])
+        }
+    }
+
+    /// New flags (and the renamed file) for placements.
+    public func updateFlags(_ changes: [(placementID: Int64, flags: String, maildirPath: String?)], now: Int64) throws {
+        guard !changes.isEmpty else { return }
+        try pool.write { db in
+            for change in changes {
+                try db.execute(
+                    sql: "UPDATE placements SET flags = ?, maildir_path = ?, last_seen = ? WHERE id = ?",
+                    arguments: [change.flags, change.maildirPath, now, change.placementID])
+            }
+        }
+    }
+
+    /// Marks placements as gone from the server; their files stay in the archive.
+    public func markGone(_ placementIDs: [Int64], now: Int64) throws {
+        guard !placementIDs.isEmpty else { return }
+        try pool.write { db in
+            for id in placementIDs {
+                try db.execute(sql: "UPDATE placements SET gone_at = ? WHERE id = ? AND gone_at IS NULL", arguments: [now, id])
+            }
+        }
+    }
+
+    /// Marks every live placement of a folder from an older UIDVALIDITY as gone.
+    public func retireUIDValidity(folderID: Int64, keeping uidValidity: Int64, now: Int64) throws -> Int {
+        try pool.write { db in
+            try db.execute(
+                sql: "UPDATE placements SET gone_at = ? WHERE folder_id = ? AND uid_validity != ? AND gone_at IS NULL",
+                arguments: [now, folderID, uidValidity])
+            return db.changesCount
+        }
+    }
+
+    /// Every message of a folder (live or gone) by hash, with its file: what a rescan can reuse.
+    public func folderContents(folderID: Int64) throws -> [Data: String] {
+        try pool.read { db in
+            let rows = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT m.sha256, p.maildir_path FROM placements p JOIN messages m ON m.id = p.message_id
+                    WHERE p.folder_id = ? AND p.maildir_path IS NOT NULL
+                    """, arguments: [folderID])
+            var result: [Data: String] = [:]
+            while let row = try rows.next() {
+                let sha: Data = row[0]
+                result[sha] = row[1]
+            }
+            return result
+        }
+    }
+
+    public func startRun(job: String, accountID: Int64?, now: Int64) throws -> RunRecord {
+        try pool.write { db in
+            var run = RunRecord(job: job, accountId: accountID, startedAt: now, outcome: "running")
+            try run.insert(db)
+            return run
+        }
+    }
+
+    public func finish(_ run: RunRecord) throws {
+        try pool.write { db in try run.update(db) }
+    }
+}
+
+extension Catalog {
+    /// Points every placement that used an archive file at its new name.
+    public func repoint(from oldPath: String, to newPath: String) throws {
+        try pool.write { db in
+            try db.execute(
+                sql: "UPDATE placements SET maildir_path = ? WHERE maildir_path = ?", arguments: [newPath, oldPath])
+        }
+    }
+}
