@@ -12,14 +12,7 @@ import Testing
         return singles + ServerTranscripts.all.map { wire($0.text) }
     }()
 
-    static var tight: ResponseParser.Limits {
-        var limits = ResponseParser.Limits()
-        limits.maximumLineLength = 300
-        limits.maximumInlineLiteral = 40
-        limits.maximumDepth = 4
-        limits.bodyChunk = 7
-        return limits
-    }
+    static let tight = ResponseParser.Limits.small(line: 300, inlineLiteral: 40, depth: 4, bodyChunk: 7)
 
     static let interesting: [[UInt8]] = [
         "{", "}", "{5}\r\n", "{0}\r\n", "{999999}\r\n", "~{3}\r\n", "{18446744073709551616}\r\n", "\r\n", "\n", "\r",

@@ -3,14 +3,7 @@ import NIOCore
 import Testing
 
 @Suite struct ResponseParserLimitsTests {
-    static var small: ResponseParser.Limits {
-        var limits = ResponseParser.Limits()
-        limits.maximumLineLength = 1000
-        limits.maximumInlineLiteral = 100
-        limits.maximumDepth = 8
-        limits.bodyChunk = 16
-        return limits
-    }
+    static let small = ResponseParser.Limits.small(line: 1000, inlineLiteral: 100, depth: 8, bodyChunk: 16)
 
     @Test func lineTooLong() {
         let line = "* OK " + String(repeating: "x", count: 2000) + "\n"
