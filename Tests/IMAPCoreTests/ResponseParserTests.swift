@@ -253,6 +253,13 @@ import Testing
         #expect(outcome.events == [ok("hi")] + fetch(1, [.fetchBodyStart(section: "", origin: nil, size: 3), chunk("ab\n"), .fetchBodyEnd, .fetchAttribute(.uid(2))]) + [tagged("A1", "done")])
     }
 
+    @Test func blankLinesBetweenResponsesAreSkipped() {
+        let outcome = parse(Array("\r\n* OK a\r\n\n\r\nA1 OK b\r\n\r\n".utf8))
+        #expect(outcome.error == nil)
+        #expect(outcome.events == [ok("a"), tagged("A1", "b")])
+        #expect(outcome.leftover == 0)
+    }
+
     @Test func incompleteTaggedWaits() {
         let outcome = parse(Array("A4 OK done".utf8))
         #expect(outcome.events.isEmpty)
