@@ -220,6 +220,13 @@ import Testing
         Transcript(name: "ENVELOPE with a literal subject",
             text: "* 1 FETCH (UID 3 ENVELOPE (NIL {?}\n<<sub\nject>> NIL NIL NIL NIL NIL NIL NIL NIL) FLAGS ())\n",
             events: fetch(1, [.fetchAttribute(.uid(3)), .fetchAttribute(.other(name: "ENVELOPE", value: "(NIL {9}\r\nsub\r\nject NIL NIL NIL NIL NIL NIL NIL NIL)")), .fetchAttribute(.flags([]))])),
+        Transcript(name: "ENVELOPE literal, BODYSTRUCTURE, then a streamed header",
+            text: "* 151 FETCH (UID 5595 FLAGS (\\Seen) ENVELOPE (\"Fri, 08 Aug 2025 21:10:36 +0000\" {?}\n<<=?UTF-8?q?Why_(oops)?=>> ((\"F\" NIL \"f\" \"m.com\")) NIL NIL NIL NIL NIL NIL \"<m@k3>\") BODYSTRUCTURE ((\"text\" \"plain\" (\"charset\" \"US-ASCII\") NIL NIL \"7bit\" 3269 63 NIL NIL NIL NIL)(\"text\" \"html\" (\"boundary\" NIL) NIL NIL \"quoted-printable\" 4250 65 NIL NIL NIL NIL) \"alternative\") BODY[HEADER] {?}\n<<Return-Path: <b@k3>\n\n>>)\n",
+            events: fetch(151, [
+                .fetchAttribute(.uid(5595)), .fetchAttribute(.flags([.seen])),
+                .fetchAttribute(.other(name: "ENVELOPE", value: "(\"Fri, 08 Aug 2025 21:10:36 +0000\" {22}\r\n=?UTF-8?q?Why_(oops)?= ((\"F\" NIL \"f\" \"m.com\")) NIL NIL NIL NIL NIL NIL \"<m@k3>\")")),
+                .fetchAttribute(.other(name: "BODYSTRUCTURE", value: "((\"text\" \"plain\" (\"charset\" \"US-ASCII\") NIL NIL \"7bit\" 3269 63 NIL NIL NIL NIL)(\"text\" \"html\" (\"boundary\" NIL) NIL NIL \"quoted-printable\" 4250 65 NIL NIL NIL NIL) \"alternative\")")),
+            ] + body("HEADER", "Return-Path: <b@k3>\n\n"))),
         Transcript(name: "Gmail attributes",
             text: "* 1 FETCH (X-GM-THRID 1278455344230334865 X-GM-MSGID 1278455344230334865 X-GM-LABELS (\"\\\\Inbox\" foo) UID 5)\n",
             events: fetch(1, [
