@@ -58,7 +58,9 @@ public struct ResponseParser: Sendable {
         let framer = ResponseFramer(limits: limits)
         guard var firstLineEnd = try framer.lineEnd(in: buffer, from: 0) else { return nil }
         // Lenient: a blank line between responses carries nothing.
-        while firstLineEnd <= 2, buffer.readableBytesView.prefix(firstLineEnd).allSatisfy({ $0 == ASCII.cr || $0 == ASCII.lf }) {
+        while firstLineEnd <= 2,
+            buffer.readableBytesView.prefix(firstLineEnd).allSatisfy({ $0 == ASCII.cr || $0 == ASCII.lf })
+        {
             buffer.moveReaderIndex(forwardBy: firstLineEnd)
             guard let next = try framer.lineEnd(in: buffer, from: 0) else { return nil }
             firstLineEnd = next

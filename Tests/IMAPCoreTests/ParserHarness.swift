@@ -1,5 +1,6 @@
 import IMAPCore
 import NIOCore
+import Testing
 
 /// Wire bytes from readable fixture text: every `\n` becomes CRLF, and `{?}` followed by a line
 /// break and `<<...>>` becomes a literal whose size is counted here (after the CRLF conversion).
@@ -125,5 +126,3 @@ struct Transcript: Sendable, CustomTestStringConvertible {
     var events: [ResponseEvent]
     var testDescription: String { name }
 }
-
-import Testing

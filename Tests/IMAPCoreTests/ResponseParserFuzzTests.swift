@@ -7,7 +7,8 @@ import Testing
 /// whole or in pieces.
 @Suite struct ResponseParserFuzzTests {
     static let seeds: [[UInt8]] = {
-        let singles = (ResponseParserTests.conditions + ResponseParserTests.codes + ResponseParserTests.mailboxData
+        let singles =
+            (ResponseParserTests.conditions + ResponseParserTests.codes + ResponseParserTests.mailboxData
             + ResponseParserTests.fetches).map { wire($0.text) }
         return singles + ServerTranscripts.all.map { wire($0.text) }
     }()

@@ -66,14 +66,34 @@ import Testing
 
     static let numbers: [(String, ParseOutcome)] = [
         ("* 4294967295 EXISTS\n", ParseOutcome(events: [.untagged(.exists(4_294_967_295))], error: nil, leftover: 0)),
-        ("* 4294967296 EXISTS\n", ParseOutcome(events: [], error: .invalid(rule: "nz-number", line: "* 4294967296 EXISTS"), leftover: 21)),
-        ("* 1 FETCH (UID 4294967296)\n", ParseOutcome(events: [.fetchStart(sequence: 1)], error: .invalid(rule: "uniqueid", line: "UID 4294967296)"), leftover: 17)),
-        ("* 1 FETCH (MODSEQ (18446744073709551615))\n",
-            ParseOutcome(events: fetch(1, [.fetchAttribute(.modSeq(UInt64.max))]), error: nil, leftover: 0)),
-        ("* 1 FETCH (MODSEQ (18446744073709551616))\n",
-            ParseOutcome(events: [.fetchStart(sequence: 1)], error: .invalid(rule: "permsg-modsequence", line: "MODSEQ (18446744073709551616))"), leftover: 32)),
-        ("* SEARCH 1 99999999999\n", ParseOutcome(events: [], error: .invalid(rule: "nz-number", line: "* SEARCH 1 99999999999"), leftover: 24)),
-        ("* LIST () \"/\" {99999999999999999999}\n", ParseOutcome(events: [], error: .invalid(rule: "literal", line: "99999999999999999999"), leftover: 38)),
+        (
+            "* 4294967296 EXISTS\n",
+            ParseOutcome(events: [], error: .invalid(rule: "nz-number", line: "* 4294967296 EXISTS"), leftover: 21)
+        ),
+        (
+            "* 1 FETCH (UID 4294967296)\n",
+            ParseOutcome(
+                events: [.fetchStart(sequence: 1)], error: .invalid(rule: "uniqueid", line: "UID 4294967296)"),
+                leftover: 17)
+        ),
+        (
+            "* 1 FETCH (MODSEQ (18446744073709551615))\n",
+            ParseOutcome(events: fetch(1, [.fetchAttribute(.modSeq(UInt64.max))]), error: nil, leftover: 0)
+        ),
+        (
+            "* 1 FETCH (MODSEQ (18446744073709551616))\n",
+            ParseOutcome(
+                events: [.fetchStart(sequence: 1)],
+                error: .invalid(rule: "permsg-modsequence", line: "MODSEQ (18446744073709551616))"), leftover: 32)
+        ),
+        (
+            "* SEARCH 1 99999999999\n",
+            ParseOutcome(events: [], error: .invalid(rule: "nz-number", line: "* SEARCH 1 99999999999"), leftover: 24)
+        ),
+        (
+            "* LIST () \"/\" {99999999999999999999}\n",
+            ParseOutcome(events: [], error: .invalid(rule: "literal", line: "99999999999999999999"), leftover: 38)
+        ),
     ]
 
     @Test func numbersOutOfRange() {
