@@ -71,7 +71,8 @@ extension ResponseGrammar {
             origin = try number(&b, "partial")
             try expect(ASCII.greater, &b, "partial")
         }
-        let fullName = consumed(from: start, to: b).uppercased()
+        let nameEnd = b
+        var fullName: String { consumed(from: start, to: nameEnd).uppercased() }
         try space(&b, "msg-att")
         switch (name, section) {
         case ("BODY", let section?), ("BINARY", let section?):

@@ -56,7 +56,15 @@ public struct ResponseParser: Sendable {
 
     private mutating func nextResponse(_ buffer: inout ByteBuffer) throws(ParseError) -> ResponseEvent? {
         let framer = ResponseFramer(limits: limits)
-        guard let firstLineEnd = try framer.lineEnd(in: buffer, from: 0) else { return nil }
+        guard var firstLineEnd = try framer.lineEnd(in: buffer, from: 0) else { return nil }
+        // Lenient: a blank line between responses carries nothing.
+        while firstLineEnd <= 2,
+            buffer.readableBytesView.prefix(firstLineEnd).allSatisfy({ $0 == ASCII.cr || $0 == ASCII.lf })
+        {
+            buffer.moveReaderIndex(forwardBy: firstLineEnd)
+            guard let next = try framer.lineEnd(in: buffer, from: 0) else { return nil }
+            firstLineEnd = next
+        }
         let grammar = ResponseGrammar(limits: limits)
 
         // A FETCH is not framed whole: its body literals stream, attribute by attribute.

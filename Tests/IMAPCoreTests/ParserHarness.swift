@@ -1,5 +1,6 @@
 import IMAPCore
 import NIOCore
+import Testing
 
 /// Wire bytes from readable fixture text: every `\n` becomes CRLF, and `{?}` followed by a line
 /// break and `<<...>>` becomes a literal whose size is counted here (after the CRLF conversion).
@@ -106,6 +107,18 @@ func tagged(_ tag: String, _ status: ResponseStatus, _ text: String, _ code: Res
 
 func mailbox(_ text: String) -> MailboxName { MailboxName(bytes: Array(text.utf8)) }
 
+extension ResponseParser.Limits {
+    /// Limits small enough for tests to reach.
+    static func small(line: Int, inlineLiteral: Int, depth: Int, bodyChunk: Int) -> Self {
+        var limits = Self()
+        limits.maximumLineLength = line
+        limits.maximumInlineLiteral = inlineLiteral
+        limits.maximumDepth = depth
+        limits.bodyChunk = bodyChunk
+        return limits
+    }
+}
+
 /// A fixture: readable wire text and the events it must produce.
 struct Transcript: Sendable, CustomTestStringConvertible {
     var name: String
@@ -113,5 +126,3 @@ struct Transcript: Sendable, CustomTestStringConvertible {
     var events: [ResponseEvent]
     var testDescription: String { name }
 }
-
-import Testing

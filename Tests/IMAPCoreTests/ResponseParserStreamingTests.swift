@@ -60,7 +60,9 @@ import Testing
         var parser = ResponseParser(limits: limits)
         var payload = [UInt8](repeating: 0, count: size)
         for i in payload.indices { payload[i] = UInt8(truncatingIfNeeded: i &* 31 &+ i >> 9) }
-        let wireBytes = Array("* 7 FETCH (UID 70 BODY[] {\(size)}\r\n".utf8) + payload + Array(" FLAGS (\\Seen))\r\nA1 OK done\r\n".utf8)
+        let wireBytes =
+            Array("* 7 FETCH (UID 70 BODY[] {\(size)}\r\n".utf8) + payload
+            + Array(" FLAGS (\\Seen))\r\nA1 OK done\r\n".utf8)
 
         var buffer = ByteBuffer()
         var received = ByteBuffer()
@@ -89,10 +91,12 @@ import Testing
         #expect(received.readableBytes == size)
         #expect(Array(received.readableBytesView) == payload)
         #expect(chunksBeforeComplete > 10)
-        #expect(events == [
-            .fetchStart(sequence: 7), .fetchAttribute(.uid(70)), .fetchBodyStart(section: "", origin: nil, size: size),
-            .fetchBodyEnd, .fetchAttribute(.flags([.seen])), .fetchEnd, tagged("A1", "done"),
-        ])
+        #expect(
+            events == [
+                .fetchStart(sequence: 7), .fetchAttribute(.uid(70)),
+                .fetchBodyStart(section: "", origin: nil, size: size),
+                .fetchBodyEnd, .fetchAttribute(.flags([.seen])), .fetchEnd, tagged("A1", "done"),
+            ])
     }
 
     @Test func partialBodyBytesAreHandedOutAtOnce() throws {

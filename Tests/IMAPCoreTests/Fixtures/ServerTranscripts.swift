@@ -36,15 +36,31 @@ enum ServerTranscripts {
 
             """,
         events: [
-            ok("Dovecot (Debian) ready.", .capability(["IMAP4rev1", "SASL-IR", "LOGIN-REFERRALS", "ID", "ENABLE", "IDLE", "LITERAL+", "STARTTLS", "AUTH=PLAIN"])),
-            tagged("A1", "Logged in", .capability(
-                "IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE SORT SORT=DISPLAY THREAD=REFERENCES MULTIAPPEND URL-PARTIAL CATENATE UNSELECT CHILDREN NAMESPACE UIDPLUS LIST-EXTENDED I18NLEVEL=1 CONDSTORE QRESYNC ESEARCH ESORT SEARCHRES WITHIN CONTEXT=SEARCH LIST-STATUS BINARY MOVE SNIPPET=FUZZY PREVIEW=FUZZY PREVIEW STATUS=SIZE SAVEDATE LITERAL+ NOTIFY SPECIAL-USE"
-                    .split(separator: " ").map(String.init))),
+            ok(
+                "Dovecot (Debian) ready.",
+                .capability([
+                    "IMAP4rev1", "SASL-IR", "LOGIN-REFERRALS", "ID", "ENABLE", "IDLE", "LITERAL+", "STARTTLS",
+                    "AUTH=PLAIN",
+                ])),
+            tagged(
+                "A1", "Logged in",
+                .capability(
+                    "IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE SORT SORT=DISPLAY THREAD=REFERENCES MULTIAPPEND URL-PARTIAL CATENATE UNSELECT CHILDREN NAMESPACE UIDPLUS LIST-EXTENDED I18NLEVEL=1 CONDSTORE QRESYNC ESEARCH ESORT SEARCHRES WITHIN CONTEXT=SEARCH LIST-STATUS BINARY MOVE SNIPPET=FUZZY PREVIEW=FUZZY PREVIEW STATUS=SIZE SAVEDATE LITERAL+ NOTIFY SPECIAL-USE"
+                        .split(separator: " ").map(String.init))),
             .untagged(.enabled(["CONDSTORE"])),
             tagged("A2", "Enabled."),
-            .untagged(.list(ListResponse(attributes: ["\\HasNoChildren"], delimiter: UInt8(ascii: "."), mailbox: .inbox))),
-            .untagged(.list(ListResponse(attributes: ["\\HasNoChildren", "\\Sent"], delimiter: UInt8(ascii: "."), mailbox: mailbox("Sent")))),
-            .untagged(.list(ListResponse(attributes: ["\\HasNoChildren", "\\UnMarked"], delimiter: UInt8(ascii: "."), mailbox: mailbox("Caf&AOk-")))),
+            .untagged(
+                .list(ListResponse(attributes: ["\\HasNoChildren"], delimiter: UInt8(ascii: "."), mailbox: .inbox))),
+            .untagged(
+                .list(
+                    ListResponse(
+                        attributes: ["\\HasNoChildren", "\\Sent"], delimiter: UInt8(ascii: "."),
+                        mailbox: mailbox("Sent")))),
+            .untagged(
+                .list(
+                    ListResponse(
+                        attributes: ["\\HasNoChildren", "\\UnMarked"], delimiter: UInt8(ascii: "."),
+                        mailbox: mailbox("Caf&AOk-")))),
             .untagged(.status(.inbox, ["MESSAGES": 2, "UIDVALIDITY": 1_700_000_000, "HIGHESTMODSEQ": 4])),
             tagged("A3", "List completed (0.001 + 0.000 secs)."),
             .untagged(.flags([.answered, .flagged, .deleted, .seen, .draft, Flag("$Forwarded")])),
@@ -55,20 +71,32 @@ enum ServerTranscripts {
             ok("Predicted next UID", .uidNext(3)),
             ok("Highest", .highestModSeq(4)),
             tagged("A4", "Examine completed (0.001 + 0.000 secs).", .readOnly),
-        ] + fetch(1, [
-            .fetchAttribute(.uid(1)), .fetchAttribute(.flags([.seen])),
-            .fetchAttribute(.internalDate(InternalDate(year: 2024, month: 1, day: 2, hour: 10, minute: 0, second: 0, zoneMinutes: 60))),
-            .fetchAttribute(.rfc822Size(62)), .fetchAttribute(.modSeq(3)),
-        ] + body("", message)) + fetch(2, [
-            .fetchAttribute(.uid(2)), .fetchAttribute(.flags([])),
-            .fetchAttribute(.internalDate(InternalDate(year: 2024, month: 2, day: 12, hour: 23, minute: 15, second: 9, zoneMinutes: 0))),
-            .fetchAttribute(.rfc822Size(0)), .fetchAttribute(.modSeq(4)),
-            .fetchBodyStart(section: "", origin: nil, size: 0), .fetchBodyEnd,
-        ]) + [
-            tagged("A5", "Fetch completed (0.002 + 0.000 + 0.001 secs)."),
-            .untagged(.condition(.bye, ResponseText(code: nil, text: "Logging out"))),
-            tagged("A6", "Logout completed (0.001 + 0.000 secs)."),
-        ])
+        ]
+            + fetch(
+                1,
+                [
+                    .fetchAttribute(.uid(1)), .fetchAttribute(.flags([.seen])),
+                    .fetchAttribute(
+                        .internalDate(
+                            InternalDate(year: 2024, month: 1, day: 2, hour: 10, minute: 0, second: 0, zoneMinutes: 60))
+                    ),
+                    .fetchAttribute(.rfc822Size(62)), .fetchAttribute(.modSeq(3)),
+                ] + body("", message))
+            + fetch(
+                2,
+                [
+                    .fetchAttribute(.uid(2)), .fetchAttribute(.flags([])),
+                    .fetchAttribute(
+                        .internalDate(
+                            InternalDate(year: 2024, month: 2, day: 12, hour: 23, minute: 15, second: 9, zoneMinutes: 0)
+                        )),
+                    .fetchAttribute(.rfc822Size(0)), .fetchAttribute(.modSeq(4)),
+                    .fetchBodyStart(section: "", origin: nil, size: 0), .fetchBodyEnd,
+                ]) + [
+                tagged("A5", "Fetch completed (0.002 + 0.000 + 0.001 secs)."),
+                .untagged(.condition(.bye, ResponseText(code: nil, text: "Logging out"))),
+                tagged("A6", "Logout completed (0.001 + 0.000 secs)."),
+            ])
 
     static let gmail = Transcript(
         name: "Gmail",
@@ -94,30 +122,51 @@ enum ServerTranscripts {
             """,
         events: [
             ok("Gimap ready for requests from 192.0.2.1 h5mb123456"),
-            .untagged(.capability(
-                "IMAP4rev1 UNSELECT IDLE NAMESPACE QUOTA ID XLIST CHILDREN X-GM-EXT-1 UIDPLUS COMPRESS=DEFLATE ENABLE MOVE CONDSTORE ESEARCH UTF8=ACCEPT LIST-EXTENDED LIST-STATUS LITERAL- SPECIAL-USE APPENDLIMIT=35651584"
-                    .split(separator: " ").map(String.init))),
+            .untagged(
+                .capability(
+                    "IMAP4rev1 UNSELECT IDLE NAMESPACE QUOTA ID XLIST CHILDREN X-GM-EXT-1 UIDPLUS COMPRESS=DEFLATE ENABLE MOVE CONDSTORE ESEARCH UTF8=ACCEPT LIST-EXTENDED LIST-STATUS LITERAL- SPECIAL-USE APPENDLIMIT=35651584"
+                        .split(separator: " ").map(String.init))),
             tagged("A1", "alice@gmail.com authenticated (Success)"),
             .untagged(.id(["name": "GImap", "vendor": "Google, Inc.", "support-url": String?.none])),
             tagged("A2", "Success"),
-            .untagged(.list(ListResponse(attributes: ["\\HasNoChildren"], delimiter: UInt8(ascii: "/"), mailbox: .inbox))),
-            .untagged(.list(ListResponse(attributes: ["\\HasChildren", "\\Noselect"], delimiter: UInt8(ascii: "/"), mailbox: mailbox("[Gmail]")))),
-            .untagged(.list(ListResponse(attributes: ["\\All", "\\HasNoChildren"], delimiter: UInt8(ascii: "/"), mailbox: mailbox("[Gmail]/All Mail")))),
-            .untagged(.list(ListResponse(attributes: ["\\HasNoChildren", "\\Sent"], delimiter: UInt8(ascii: "/"), mailbox: mailbox("[Gmail]/Sent Mail")))),
+            .untagged(
+                .list(ListResponse(attributes: ["\\HasNoChildren"], delimiter: UInt8(ascii: "/"), mailbox: .inbox))),
+            .untagged(
+                .list(
+                    ListResponse(
+                        attributes: ["\\HasChildren", "\\Noselect"], delimiter: UInt8(ascii: "/"),
+                        mailbox: mailbox("[Gmail]")))),
+            .untagged(
+                .list(
+                    ListResponse(
+                        attributes: ["\\All", "\\HasNoChildren"], delimiter: UInt8(ascii: "/"),
+                        mailbox: mailbox("[Gmail]/All Mail")))),
+            .untagged(
+                .list(
+                    ListResponse(
+                        attributes: ["\\HasNoChildren", "\\Sent"], delimiter: UInt8(ascii: "/"),
+                        mailbox: mailbox("[Gmail]/Sent Mail")))),
             .untagged(.status(mailbox("[Gmail]/All Mail"), ["MESSAGES": 1, "UIDVALIDITY": 11])),
             tagged("A3", "Success"),
-        ] + fetch(1, [
-            .fetchAttribute(.other(name: "X-GM-THRID", value: "1278455344230334865")),
-            .fetchAttribute(.other(name: "X-GM-MSGID", value: "1278455344230334865")),
-            .fetchAttribute(.other(name: "X-GM-LABELS", value: "(\"\\\\Important\" \"\\\\Sent\" Family)")),
-            .fetchAttribute(.uid(4)), .fetchAttribute(.flags([.seen])),
-        ] + body("", "Subject: x\n\nbody\n")) + fetch(1, [
-            .fetchAttribute(.other(name: "X-GM-LABELS", value: "()")), .fetchAttribute(.uid(4)), .fetchAttribute(.modSeq(9)),
-        ]) + [
-            tagged("A4", "Success"),
-            .untagged(.search([], modSeq: nil)),
-            tagged("A5", "SEARCH completed (Success)"),
-        ])
+        ]
+            + fetch(
+                1,
+                [
+                    .fetchAttribute(.other(name: "X-GM-THRID", value: "1278455344230334865")),
+                    .fetchAttribute(.other(name: "X-GM-MSGID", value: "1278455344230334865")),
+                    .fetchAttribute(.other(name: "X-GM-LABELS", value: "(\"\\\\Important\" \"\\\\Sent\" Family)")),
+                    .fetchAttribute(.uid(4)), .fetchAttribute(.flags([.seen])),
+                ] + body("", "Subject: x\n\nbody\n"))
+            + fetch(
+                1,
+                [
+                    .fetchAttribute(.other(name: "X-GM-LABELS", value: "()")), .fetchAttribute(.uid(4)),
+                    .fetchAttribute(.modSeq(9)),
+                ]) + [
+                tagged("A4", "Success"),
+                .untagged(.search([], modSeq: nil)),
+                tagged("A5", "SEARCH completed (Success)"),
+            ])
 
     static let microsoft365 = Transcript(
         name: "Microsoft 365 / Exchange",
@@ -149,14 +198,30 @@ enum ServerTranscripts {
 
             """,
         events: [
-            ok("The Microsoft Exchange IMAP4 service is ready. [TQBOADIAUABSADAANgBDAEEAMAAwADAAOAAuAG4AYQBtAHAAcgBkADAANgAuAHAAcgBvAGQA]"),
+            ok(
+                "The Microsoft Exchange IMAP4 service is ready. [TQBOADIAUABSADAANgBDAEEAMAAwADAAOAAuAG4AYQBtAHAAcgBkADAANgAuAHAAcgBvAGQA]"
+            ),
             tagged("A1", "AUTHENTICATE completed."),
             .untagged(.id(nil)),
             tagged("A2", "ID completed."),
-            .untagged(.list(ListResponse(attributes: ["\\Marked", "\\HasNoChildren"], delimiter: UInt8(ascii: "/"), mailbox: .inbox))),
-            .untagged(.list(ListResponse(attributes: ["\\HasChildren"], delimiter: UInt8(ascii: "/"), mailbox: mailbox("Calendar")))),
-            .untagged(.list(ListResponse(attributes: ["\\HasNoChildren"], delimiter: UInt8(ascii: "/"), mailbox: mailbox("Calendar/Birthdays")))),
-            .untagged(.list(ListResponse(attributes: ["\\HasNoChildren", "\\Sent"], delimiter: UInt8(ascii: "/"), mailbox: mailbox("Sent Items")))),
+            .untagged(
+                .list(
+                    ListResponse(
+                        attributes: ["\\Marked", "\\HasNoChildren"], delimiter: UInt8(ascii: "/"), mailbox: .inbox))),
+            .untagged(
+                .list(
+                    ListResponse(
+                        attributes: ["\\HasChildren"], delimiter: UInt8(ascii: "/"), mailbox: mailbox("Calendar")))),
+            .untagged(
+                .list(
+                    ListResponse(
+                        attributes: ["\\HasNoChildren"], delimiter: UInt8(ascii: "/"),
+                        mailbox: mailbox("Calendar/Birthdays")))),
+            .untagged(
+                .list(
+                    ListResponse(
+                        attributes: ["\\HasNoChildren", "\\Sent"], delimiter: UInt8(ascii: "/"),
+                        mailbox: mailbox("Sent Items")))),
             tagged("A3", "LIST completed."),
             .untagged(.exists(3)),
             .untagged(.recent(0)),
@@ -195,22 +260,43 @@ enum ServerTranscripts {
 
             """,
         events: [
-            ok("mail.example.org Cyrus IMAP 3.6.1 server ready", .capability(["IMAP4rev1", "LITERAL+", "ID", "ENABLE", "STARTTLS", "AUTH=PLAIN", "SASL-IR"])),
+            ok(
+                "mail.example.org Cyrus IMAP 3.6.1 server ready",
+                .capability(["IMAP4rev1", "LITERAL+", "ID", "ENABLE", "STARTTLS", "AUTH=PLAIN", "SASL-IR"])),
             ok("Ok", .other(name: "URLMECH", argument: "INTERNAL")),
-            .untagged(.id(["name": "Cyrus IMAPD", "version": "3.6.1", "vendor": "Project Cyrus", "support-url": "https://www.cyrusimap.org"])),
-            .untagged(.list(ListResponse(attributes: ["\\HasChildren"], delimiter: UInt8(ascii: "."), mailbox: .inbox))),
-            .untagged(.list(ListResponse(attributes: ["\\HasNoChildren"], delimiter: UInt8(ascii: "."), mailbox: mailbox("INBOX.Sent")))),
-            .untagged(.list(ListResponse(attributes: ["\\HasNoChildren", "\\Trash"], delimiter: UInt8(ascii: "."), mailbox: mailbox("INBOX.Trash")))),
+            .untagged(
+                .id([
+                    "name": "Cyrus IMAPD", "version": "3.6.1", "vendor": "Project Cyrus",
+                    "support-url": "https://www.cyrusimap.org",
+                ])),
+            .untagged(
+                .list(ListResponse(attributes: ["\\HasChildren"], delimiter: UInt8(ascii: "."), mailbox: .inbox))),
+            .untagged(
+                .list(
+                    ListResponse(
+                        attributes: ["\\HasNoChildren"], delimiter: UInt8(ascii: "."), mailbox: mailbox("INBOX.Sent")))),
+            .untagged(
+                .list(
+                    ListResponse(
+                        attributes: ["\\HasNoChildren", "\\Trash"], delimiter: UInt8(ascii: "."),
+                        mailbox: mailbox("INBOX.Trash")))),
             tagged("A2", "Completed (0.000 secs 4 calls)"),
             ok("Ok", .highestModSeq(12)),
             ok("Ok", .other(name: "ANNOTATIONS", argument: "65536")),
             tagged("A3", "Ok", .readOnly),
-            .untagged(.esearch(tag: Tag("A4"), uid: true, all: SequenceSet([1...3, 7...7]), count: nil, min: nil, max: nil)),
+            .untagged(
+                .esearch(tag: Tag("A4"), uid: true, all: SequenceSet([1...3, 7...7]), count: nil, min: nil, max: nil)),
             tagged("A4", "Completed (3 msgs in 0.000 secs)"),
             .untagged(.vanished(earlier: true, SequenceSet(4...6))),
-        ] + fetch(1, [.fetchAttribute(.modSeq(12)), .fetchAttribute(.flags([.seen, Flag("$NotJunk")])), .fetchAttribute(.uid(7))]) + [
-            tagged("A5", "Completed (0.000 sec)")
-        ])
+        ]
+            + fetch(
+                1,
+                [
+                    .fetchAttribute(.modSeq(12)), .fetchAttribute(.flags([.seen, Flag("$NotJunk")])),
+                    .fetchAttribute(.uid(7)),
+                ]) + [
+                tagged("A5", "Completed (0.000 sec)")
+            ])
 
     static let courier = Transcript(
         name: "Courier-IMAP",
@@ -234,14 +320,29 @@ enum ServerTranscripts {
 
             """,
         events: [
-            ok("Courier-IMAP ready. Copyright 1998-2018 Double Precision, Inc.  See COPYING for distribution information.",
-                .capability(["IMAP4rev1", "UIDPLUS", "CHILDREN", "NAMESPACE", "THREAD=ORDEREDSUBJECT", "THREAD=REFERENCES", "SORT", "QUOTA", "IDLE", "ACL", "ACL2=UNION", "STARTTLS"])),
-            .untagged(.namespace(NamespaceResponse(
-                personal: [Namespace(prefix: mailbox("INBOX."), delimiter: UInt8(ascii: "."))], otherUsers: [],
-                shared: [Namespace(prefix: mailbox("#shared."), delimiter: UInt8(ascii: ".")), Namespace(prefix: mailbox("shared."), delimiter: UInt8(ascii: "."))]))),
+            ok(
+                "Courier-IMAP ready. Copyright 1998-2018 Double Precision, Inc.  See COPYING for distribution information.",
+                .capability([
+                    "IMAP4rev1", "UIDPLUS", "CHILDREN", "NAMESPACE", "THREAD=ORDEREDSUBJECT", "THREAD=REFERENCES",
+                    "SORT", "QUOTA", "IDLE", "ACL", "ACL2=UNION", "STARTTLS",
+                ])),
+            .untagged(
+                .namespace(
+                    NamespaceResponse(
+                        personal: [Namespace(prefix: mailbox("INBOX."), delimiter: UInt8(ascii: "."))], otherUsers: [],
+                        shared: [
+                            Namespace(prefix: mailbox("#shared."), delimiter: UInt8(ascii: ".")),
+                            Namespace(prefix: mailbox("shared."), delimiter: UInt8(ascii: ".")),
+                        ]))),
             tagged("A1", "NAMESPACE completed."),
-            .untagged(.list(ListResponse(attributes: ["\\Unmarked", "\\HasChildren"], delimiter: UInt8(ascii: "."), mailbox: .inbox))),
-            .untagged(.list(ListResponse(attributes: ["\\HasNoChildren"], delimiter: UInt8(ascii: "."), mailbox: mailbox("INBOX.Sent")))),
+            .untagged(
+                .list(
+                    ListResponse(
+                        attributes: ["\\Unmarked", "\\HasChildren"], delimiter: UInt8(ascii: "."), mailbox: .inbox))),
+            .untagged(
+                .list(
+                    ListResponse(
+                        attributes: ["\\HasNoChildren"], delimiter: UInt8(ascii: "."), mailbox: mailbox("INBOX.Sent")))),
             tagged("A2", "LIST completed"),
             .untagged(.flags([.draft, .answered, .flagged, .deleted, .seen, .recent])),
             ok("Limited", .permanentFlags([Flag("\\*"), .draft, .answered, .flagged, .deleted, .seen])),
@@ -250,9 +351,10 @@ enum ServerTranscripts {
             ok("Ok", .uidValidity(1_163_173_234)),
             ok("ACL", .other(name: "MYRIGHTS", argument: "\"acdilrsw\"")),
             tagged("A3", "Ok", .readOnly),
-        ] + fetch(1, [.fetchAttribute(.uid(9)), .fetchAttribute(.flags([.recent]))] + body("", "Subject: courier\n\n")) + [
-            tagged("A4", "FETCH completed.")
-        ])
+        ] + fetch(1, [.fetchAttribute(.uid(9)), .fetchAttribute(.flags([.recent]))] + body("", "Subject: courier\n\n"))
+            + [
+                tagged("A4", "FETCH completed.")
+            ])
 
     /// The RFC 9051 §8 sample session, server side.
     static let rfcSample = Transcript(
@@ -288,14 +390,32 @@ enum ServerTranscripts {
             ok("Limited", .permanentFlags([.deleted, .seen, Flag("\\*")])),
             .untagged(.list(ListResponse(attributes: [], delimiter: UInt8(ascii: "/"), mailbox: .inbox))),
             tagged("a002", "SELECT completed", .readWrite),
-        ] + fetch(12, [
-            .fetchAttribute(.flags([.seen])),
-            .fetchAttribute(.internalDate(InternalDate(year: 1996, month: 7, day: 17, hour: 2, minute: 44, second: 25, zoneMinutes: -420))),
-            .fetchAttribute(.rfc822Size(4286)),
-            .fetchAttribute(.other(name: "ENVELOPE", value: "(\"Wed, 17 Jul 1996 02:23:25 -0700 (PDT)\" \"IMAP4rev2 WG mtg summary and minutes\" ((\"Terry Gray\" NIL \"gray\" \"cac.washington.edu\")) ((\"Terry Gray\" NIL \"gray\" \"cac.washington.edu\")) ((\"Terry Gray\" NIL \"gray\" \"cac.washington.edu\")) ((NIL NIL \"imap\" \"cac.washington.edu\")) ((NIL NIL \"minutes\" \"CNRI.Reston.VA.US\")(\"John Klensin\" NIL \"KLENSIN\" \"MIT.EDU\")) NIL NIL \"<B27397-0100000@cac.washington.edu>\")")),
-            .fetchAttribute(.other(name: "BODY", value: "(\"TEXT\" \"PLAIN\" (\"CHARSET\" \"US-ASCII\") NIL NIL \"7BIT\" 3028 92)")),
-        ]) + [tagged("a003", "FETCH completed")]
-            + fetch(12, body("HEADER", "Date: Wed, 17 Jul 1996 02:23:25 -0700 (PDT)\nSubject: IMAP4rev2 WG mtg summary and minutes\n\n"))
+        ]
+            + fetch(
+                12,
+                [
+                    .fetchAttribute(.flags([.seen])),
+                    .fetchAttribute(
+                        .internalDate(
+                            InternalDate(
+                                year: 1996, month: 7, day: 17, hour: 2, minute: 44, second: 25, zoneMinutes: -420))),
+                    .fetchAttribute(.rfc822Size(4286)),
+                    .fetchAttribute(
+                        .other(
+                            name: "ENVELOPE",
+                            value:
+                                "(\"Wed, 17 Jul 1996 02:23:25 -0700 (PDT)\" \"IMAP4rev2 WG mtg summary and minutes\" ((\"Terry Gray\" NIL \"gray\" \"cac.washington.edu\")) ((\"Terry Gray\" NIL \"gray\" \"cac.washington.edu\")) ((\"Terry Gray\" NIL \"gray\" \"cac.washington.edu\")) ((NIL NIL \"imap\" \"cac.washington.edu\")) ((NIL NIL \"minutes\" \"CNRI.Reston.VA.US\")(\"John Klensin\" NIL \"KLENSIN\" \"MIT.EDU\")) NIL NIL \"<B27397-0100000@cac.washington.edu>\")"
+                        )),
+                    .fetchAttribute(
+                        .other(
+                            name: "BODY",
+                            value: "(\"TEXT\" \"PLAIN\" (\"CHARSET\" \"US-ASCII\") NIL NIL \"7BIT\" 3028 92)")),
+                ]) + [tagged("a003", "FETCH completed")]
+            + fetch(
+                12,
+                body(
+                    "HEADER",
+                    "Date: Wed, 17 Jul 1996 02:23:25 -0700 (PDT)\nSubject: IMAP4rev2 WG mtg summary and minutes\n\n"))
             + [tagged("a004", "FETCH completed")]
             + fetch(12, [.fetchAttribute(.flags([.seen, .deleted]))]) + [
                 tagged("a005", "+FLAGS completed"),
