@@ -143,9 +143,11 @@ extension IMAPSession {
         throw IMAPError.commandFailed(command: "CREATE", status: completion.tagged.status, text: completion.tagged.text)
     }
 
-    /// UID SEARCH with verbatim criteria; the UIDs found.
+    /// UID SEARCH with verbatim criteria; the UIDs found. Uses ESEARCH (RFC 4731) when offered, so
+    /// a folder of a million messages answers in ranges rather than one enormous line.
     public func uidSearch(_ criteria: String) async throws -> [UInt32] {
-        let completion = try await run(.uidSearch(criteria))
+        let esearch = hasCapability("ESEARCH")
+        let completion = try await run(.uidSearch(esearch ? "RETURN (ALL) \(criteria)" : criteria))
         var uids: [UInt32] = []
         for response in completion.untagged {
             switch response {

@@ -16,7 +16,7 @@ public final class IMAPSession {
     public let endpoint: Endpoint
     let connection: TransportConnection
     let logger: Logger
-    var parser = ResponseParser()
+    var parser = IMAPSession.makeParser()
     var buffer = ByteBuffer()
     var nextTag = 1
     var byeText: String?
@@ -24,6 +24,13 @@ public final class IMAPSession {
     public internal(set) var capabilities: Set<String> = []
     public internal(set) var isAuthenticated = false
     var encoder = CommandEncoder()
+
+    /// Lines may be long (a plain SEARCH over a big folder); bodies stream whatever their size.
+    static func makeParser() -> ResponseParser {
+        var limits = ResponseParser.Limits()
+        limits.maximumLineLength = 16 << 20
+        return ResponseParser(limits: limits)
+    }
 
     init(connection: TransportConnection, logger: Logger) {
         self.connection = connection
@@ -72,7 +79,7 @@ public final class IMAPSession {
             _ = try await run(.starttls)
             // Whatever arrived before the handshake was not protected: drop it.
             buffer.clear()
-            parser = ResponseParser()
+            parser = IMAPSession.makeParser()
             try await wrap { () throws(TransportError) in try await connection.startTLS() }
             capabilities = []
         }
