@@ -16,6 +16,8 @@ public enum DovecotServerError: Error, CustomStringConvertible, Sendable {
     case unsupportedFlag(String)
     /// Writing a message file into the Maildir failed.
     case deliveryFailed(path: String, errno: Int32)
+    /// A line of a samples `flags.txt` is not `path | ISO 8601 date | flags`.
+    case invalidSample(file: String, line: Int)
     /// The server has been stopped.
     case stopped
 
@@ -33,6 +35,8 @@ public enum DovecotServerError: Error, CustomStringConvertible, Sendable {
             return "flag cannot be delivered through the Maildir: \(flag)"
         case .deliveryFailed(let path, let code):
             return "cannot write \(path): \(String(cString: strerror(code)))"
+        case .invalidSample(let file, let line):
+            return "\(file):\(line): expected 'path | 2024-03-04T09:15:00Z | flags'"
         case .stopped:
             return "the Dovecot server has been stopped"
         }
