@@ -99,6 +99,11 @@ public final class DovecotServer: @unchecked Sendable {
     ///
     /// Throws `DovecotServerError.startFailed` with the tail of Dovecot's log when it does not come up.
     public static func start(_ options: Options = Options()) throws -> DovecotServer {
+        try start(options, pickPorts: { try LoopbackPorts.free(4) })
+    }
+
+    /// `start` with the choice of ports injectable, so tests can hand it a port that is already taken.
+    static func start(_ options: Options, pickPorts: () throws -> [Int]) throws -> DovecotServer {
         ExitCleanup.install()
         guard let dovecot = Subprocess.locate("dovecot") else { throw DovecotServerError.missingProgram("dovecot") }
         let identity = try DovecotIdentity.current()
@@ -109,7 +114,7 @@ public final class DovecotServer: @unchecked Sendable {
             var lastFailure = ""
             // A free port can be taken by another process before Dovecot binds it: retry with new ports.
             for _ in 1...5 {
-                let ports = try LoopbackPorts.free(4)
+                let ports = try pickPorts()
                 let configuration = DovecotConfiguration(
                     directory: directory, instanceName: instanceName,
                     ports: .init(imap: ports[0], imaps: ports[1], pop3: ports[2], pop3s: ports[3]),

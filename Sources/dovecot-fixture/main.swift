@@ -1,2 +1,183 @@
+import Foundation
 import TestSupport
-print("unimplemented")
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `dovecot-fixture`: a private Dovecot for `script/demo` and `script/bench`.
+///
+///     dovecot-fixture start --state FILE [--layout slash|dot] [--no-starttls] [--user NAME]
+///                           [--load-samples DIR] [--generate N] [--folder NAME] [--seed S]
+///     dovecot-fixture stop --state FILE
+///
+/// `start` writes the server's coordinates as JSON to FILE, prints them, and runs until SIGTERM or SIGINT.
+let usageText = """
+    usage: dovecot-fixture start --state FILE [--layout slash|dot] [--no-starttls] [--user NAME]
+                                 [--load-samples DIR] [--generate N] [--folder NAME] [--seed S]
+           dovecot-fixture stop --state FILE
+
+    start   runs a private Dovecot on free 127.0.0.1 ports until SIGTERM/SIGINT; FILE receives
+            {host, imapPort, imapsPort, pop3Port, pop3sPort, caFile, users, directory, pid, ...}.
+            --load-samples loads DIR/<folder>/*.eml (flags from DIR/flags.txt) into --user (alice);
+            --generate delivers N benchmark messages (about 55 KB each) into --folder (INBOX).
+    stop    sends SIGTERM to the fixture recorded in FILE and waits for it to exit.
+
+    """
+
+struct Arguments {
+    var command = ""
+    var state: String?
+    var layout = DovecotServer.Layout.slash
+    var starttls = true
+    var user = "alice"
+    var samples: String?
+    var generate = 0
+    var folder = "INBOX"
+    var seed: UInt64 = 1
+
+    init(_ arguments: [String]) throws {
+        var rest = arguments[...]
+        guard let command = rest.popFirst(), ["start", "stop"].contains(command) else {
+            throw FixtureError.usage("expected 'start' or 'stop'")
+        }
+        self.command = command
+        func value(_ option: String) throws -> String {
+            guard let next = rest.popFirst() else { throw FixtureError.usage("\(option) needs a value") }
+            return next
+        }
+        while let option = rest.popFirst() {
+            switch option {
+            case "--state": state = try value(option)
+            case "--layout":
+                switch try value(option) {
+                case "slash": layout = .slash
+                case "dot": layout = .dotWithInboxPrefix
+                case let other: throw FixtureError.usage("unknown layout \(other) (slash or dot)")
+                }
+            case "--no-starttls": starttls = false
+            case "--user": user = try value(option)
+            case "--load-samples": samples = try value(option)
+            case "--generate":
+                guard let count = Int(try value(option)), count >= 0 else { throw FixtureError.usage("--generate N") }
+                generate = count
+            case "--folder": folder = try value(option)
+            case "--seed":
+                guard let parsed = UInt64(try value(option)) else { throw FixtureError.usage("--seed S") }
+                seed = parsed
+            case "-h", "--help": throw FixtureError.usage("")
+            default: throw FixtureError.usage("unknown option \(option)")
+            }
+        }
+        guard state != nil else { throw FixtureError.usage("--state FILE is required") }
+    }
+}
+
+enum FixtureError: Error, CustomStringConvertible {
+    case usage(String)
+    case notRunning(String)
+
+    var description: String {
+        switch self {
+        case .usage(let message): return message.isEmpty ? usageText : "\(message)\n\n\(usageText)"
+        case .notRunning(let message): return message
+        }
+    }
+}
+
+func log(_ message: String) {
+    FileHandle.standardError.write(Data("dovecot-fixture: \(message)\n".utf8))
+}
+
+func writeState(_ server: DovecotServer, to path: String) throws -> Data {
+    let object: [String: Any] = [
+        "host": server.host,
+        "imapPort": server.imapPort,
+        "imapsPort": server.imapsPort,
+        "pop3Port": server.pop3Port,
+        "pop3sPort": server.pop3sPort,
+        "caFile": server.caCertificatePath,
+        "users": server.options.users.map { ["name": $0.name, "password": $0.password] },
+        "directory": server.directory.path,
+        "pid": Int(getpid()),
+        "dovecotPid": Int(server.pid),
+        "configFile": server.configurationPath,
+        "layout": server.options.layout == .slash ? "slash" : "dot",
+        "delimiter": String(server.hierarchyDelimiter),
+        "starttls": server.options.starttls,
+    ]
+    let json = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+    // Written whole and renamed, so a script polling for the file never reads half of it.
+    let temporary = path + ".tmp-\(getpid())"
+    try json.write(to: URL(fileURLWithPath: temporary))
+    guard rename(temporary, path) == 0 else { throw CocoaError(.fileWriteUnknown) }
+    return json
+}
+
+func start(_ arguments: Arguments) throws -> Never {
+    let statePath = arguments.state!
+    let server = try DovecotServer.start(.init(starttls: arguments.starttls, layout: arguments.layout))
+    // From here on SIGTERM/SIGINT stop the server instead of killing the fixture outright.
+    signal(SIGTERM, SIG_IGN)
+    signal(SIGINT, SIG_IGN)
+    let signals = [SIGTERM, SIGINT].map { number -> DispatchSourceSignal in
+        let source = DispatchSource.makeSignalSource(signal: number, queue: .main)
+        source.setEventHandler {
+            log("stopping (signal \(number))")
+            server.stop()
+            unlink(statePath)
+            exit(0)
+        }
+        source.resume()
+        return source
+    }
+    do {
+        if let samples = arguments.samples {
+            let count = try server.loadSamples(from: URL(fileURLWithPath: samples), user: arguments.user)
+            log("loaded \(count) sample messages for \(arguments.user)")
+        }
+        if arguments.generate > 0 {
+            let started = Date()
+            let count = try server.deliver(
+                user: arguments.user, folder: arguments.folder,
+                messages: Corpus.benchmark(count: arguments.generate, seed: arguments.seed))
+            log("generated \(count) messages into \(arguments.folder) in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
+        }
+        let json = try writeState(server, to: statePath)
+        FileHandle.standardOutput.write(json + Data("\n".utf8))
+    } catch {
+        server.stop()
+        throw error
+    }
+    withExtendedLifetime(signals) {
+        dispatchMain()
+    }
+}
+
+func stop(_ arguments: Arguments) throws {
+    let statePath = arguments.state!
+    guard let data = FileManager.default.contents(atPath: statePath),
+        let object = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+        let pid = object["pid"] as? Int
+    else { throw FixtureError.notRunning("no fixture state in \(statePath)") }
+    guard kill(pid_t(pid), SIGTERM) == 0 else {
+        unlink(statePath)
+        throw FixtureError.notRunning("fixture pid \(pid) is not running")
+    }
+    let deadline = Date().addingTimeInterval(15)
+    while kill(pid_t(pid), 0) == 0 && Date() < deadline { usleep(50_000) }
+}
+
+do {
+    let arguments = try Arguments(Array(CommandLine.arguments.dropFirst()))
+    switch arguments.command {
+    case "start": try start(arguments)
+    default: try stop(arguments)
+    }
+} catch let error as FixtureError {
+    log(error.description)
+    exit(2)
+} catch {
+    log("\(error)")
+    exit(1)
+}

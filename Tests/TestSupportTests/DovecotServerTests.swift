@@ -120,3 +120,85 @@ struct DovecotServerTests {
         }
     }
 }
+
+@Suite("DovecotServer robustness")
+struct DovecotServerRobustnessTests {
+    @Test("A port taken between choosing and binding makes start retry with new ports")
+    func portRace() throws {
+        let squatter = try ScriptedIMAPServer(script: [.hang])
+        defer { squatter.stop() }
+        let attempts = LockedBox(0)
+        let server = try DovecotServer.start(.init()) {
+            let attempt = attempts.withLock { count -> Int in
+                count += 1
+                return count
+            }
+            let fresh = try LoopbackPorts.free(4)
+            return attempt == 1 ? [fresh[0], fresh[1], squatter.port, fresh[3]] : fresh
+        }
+        defer { server.stop() }
+        #expect(attempts.withLock { $0 } == 2)
+        #expect(server.pop3Port != squatter.port)
+        let result = try PythonClient.run(
+            "c = imap_plain(); c.logout(); out({'ok': True})", PythonClient.arguments(server))
+        #expect(result["ok"] as? Bool == true)
+    }
+
+    @Test("A server dropped without stop() is stopped by deinit")
+    func deinitStops() throws {
+        var directory = ""
+        var pid: Int32 = 0
+        do {
+            let server = try DovecotServer.start()
+            directory = server.directory.path
+            pid = server.pid
+        }
+        #expect(!FileManager.default.fileExists(atPath: directory))
+        #expect(!ExitCleanup.isAlive(pid))
+    }
+
+    static let fixture = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        .appendingPathComponent("dovecot-fixture")
+
+    @Test(
+        "When the process that started Dovecot is killed, the watchdog stops Dovecot and removes the directory",
+        .enabled(if: FileManager.default.isExecutableFile(atPath: fixture.path)))
+    func watchdogAfterSIGKILL() throws {
+        let stateFile = FileManager.default.temporaryDirectory.appendingPathComponent("fixture-\(UUID().uuidString).json")
+        let process = Process()
+        process.executableURL = Self.fixture
+        process.arguments = ["start", "--state", stateFile.path, "--layout", "dot", "--no-starttls"]
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        defer { try? FileManager.default.removeItem(at: stateFile) }
+        var state: [String: Any] = [:]
+        for _ in 0..<300 where state.isEmpty {
+            if let data = FileManager.default.contents(atPath: stateFile.path),
+                let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+            {
+                state = object
+            } else {
+                usleep(50_000)
+            }
+        }
+        try #require(!state.isEmpty, "fixture wrote no state")
+        for key in ["host", "imapPort", "imapsPort", "pop3Port", "pop3sPort", "caFile", "users", "directory", "pid"] {
+            #expect(state[key] != nil, "state lacks \(key)")
+        }
+        #expect(state["pid"] as? Int == Int(process.processIdentifier))
+        let directory = try #require(state["directory"] as? String)
+        let dovecotPID = try #require(state["dovecotPid"] as? Int)
+        #expect(ExitCleanup.isAlive(Int32(dovecotPID)))
+
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        let deadline = Date().addingTimeInterval(15)
+        while Date() < deadline
+            && (ExitCleanup.isAlive(Int32(dovecotPID)) || FileManager.default.fileExists(atPath: directory))
+        {
+            usleep(100_000)
+        }
+        #expect(!ExitCleanup.isAlive(Int32(dovecotPID)))
+        #expect(!FileManager.default.fileExists(atPath: directory))
+    }
+}

@@ -51,8 +51,8 @@ enum PythonClient {
         ]
     }
 
-    private static let prelude = """
-        import imaplib, poplib, ssl, json, sys, base64
+    private static let prelude = #"""
+        import imaplib, poplib, ssl, json, sys, base64, time
         a = json.loads(sys.argv[1])
         def tls():
             return ssl.create_default_context(cafile=a['ca'])
@@ -62,8 +62,43 @@ enum PythonClient {
             return c
         def out(obj):
             print(json.dumps(obj))
+        def mutf7(s):
+            result, pending = [], ''
+            def flush():
+                nonlocal pending
+                if pending:
+                    b = base64.b64encode(pending.encode('utf-16-be')).decode().rstrip('=').replace('/', ',')
+                    result.append('&' + b + '-')
+                    pending = ''
+            for ch in s:
+                if 0x20 <= ord(ch) <= 0x7e:
+                    flush()
+                    result.append('&-' if ch == '&' else ch)
+                else:
+                    pending += ch
+            flush()
+            return ''.join(result)
+        def quote(name):
+            return '"' + mutf7(name).replace('\\', '\\\\').replace('"', '\\"') + '"'
+        def fetch_all(c, mailbox):
+            typ, data = c.select(quote(mailbox), readonly=True)
+            assert typ == 'OK', data
+            messages = []
+            if int(data[0]) == 0:
+                return messages
+            typ, data = c.uid('FETCH', '1:*', '(UID FLAGS INTERNALDATE BODY.PEEK[])')
+            for item in data:
+                if not isinstance(item, tuple):
+                    continue
+                meta = item[0].decode()
+                uid = int(meta.split('UID ')[1].split()[0])
+                flags = [f.decode() for f in imaplib.ParseFlags(item[0])]
+                date = time.mktime(imaplib.Internaldate2tuple(item[0]))
+                messages.append({'uid': uid, 'flags': flags, 'date': date,
+                                 'bytes': base64.b64encode(item[1]).decode()})
+            return messages
 
-        """
+        """#
 }
 
 final class LockedData: @unchecked Sendable {
