@@ -28,7 +28,9 @@ public struct CorpusGenerator: Sendable {
     }
 
     /// multipart/alternative with a text/plain and a text/html version of the same prose.
-    public mutating func alternative(subject: String? = nil, bodySize: Int = 3_000, flags: [String]? = nil) -> CorpusMessage {
+    public mutating func alternative(subject: String? = nil, bodySize: Int = 3_000, flags: [String]? = nil)
+        -> CorpusMessage
+    {
         let boundary = makeBoundary()
         var headers = standardHeaders(subject: subject ?? random.pick(CorpusVocabulary.subjects), date: nil)
         headers += ["MIME-Version: 1.0", "Content-Type: multipart/alternative; boundary=\"\(boundary)\""]
@@ -36,7 +38,9 @@ public struct CorpusGenerator: Sendable {
         var body = Array("This is a multi-part message in MIME format.\r\n\r\n--\(boundary)\r\n".utf8)
         body += Array((textHeaders().joined(separator: "\r\n") + "\r\n\r\n").utf8)
         body += text
-        body += Array("\r\n--\(boundary)\r\nContent-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n".utf8)
+        body += Array(
+            "\r\n--\(boundary)\r\nContent-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+                .utf8)
         body += html(text)
         body += Array("\r\n--\(boundary)--\r\n".utf8)
         return finish(headers, body: body, flags: flags, date: nil)
@@ -85,7 +89,8 @@ public struct CorpusGenerator: Sendable {
             "Message-ID: <\(messageIDLocalPart())@example.org>",
         ]
         headers += textHeaders()
-        let body = Array("Hallo Alice,\r\n\r\nviele Grüße und до свидания.\r\n\r\n-- \r\n\(from.decoded)\r\n".utf8)
+        let body = Array("Hallo Alice,\r\n\r\nviele Grüße und до свидания.\r\n\r\n".utf8)
+            + Array("-- \r\n\(from.decoded)\r\n".utf8)
         return finish(headers, body: body, flags: flags, date: lastDate)
     }
 
@@ -94,7 +99,9 @@ public struct CorpusGenerator: Sendable {
         var bytes = Array("From: ".utf8) + [0x4A, 0xF6, 0x72, 0x67] + Array(" <joerg@example.net>\r\n".utf8)
         bytes += Array("To: alice@example.com\r\nSubject: Überweisung für März — 8bit\r\n".utf8)
         bytes += Array("Date: \(rfc5322Date(nextDate()))\r\nMessage-ID: <\(messageIDLocalPart())@example.net>\r\n".utf8)
-        bytes += Array("MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n".utf8)
+        bytes += Array(
+            "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+                .utf8)
         bytes += Array("Grüße, Jörg\r\n".utf8)
         return CorpusMessage(bytes: bytes, flags: flags ?? realisticFlags(), internalDate: lastDate)
     }
@@ -172,7 +179,9 @@ public struct CorpusGenerator: Sendable {
         lastDate = sent
         var headers = [
             "Return-Path: <\(from.address)>",
-            "Received: from mail.example.org (mail.example.org [192.0.2.25])\r\n\tby mx.example.com with ESMTPS id \(String(random.next() & 0xFFFFFF, radix: 16))\r\n\tfor <\(to.address)>; \(rfc5322Date(sent))",
+            "Received: from mail.example.org (mail.example.org [192.0.2.25])\r\n"
+                + "\tby mx.example.com with ESMTPS id \(String(random.next() & 0xFFFFFF, radix: 16))\r\n"
+                + "\tfor <\(to.address)>; \(rfc5322Date(sent))",
             "From: \(quoted(from.display)) <\(from.address)>",
             "To: \(quoted(to.display)) <\(to.address)>",
         ]
@@ -225,9 +234,8 @@ public struct CorpusGenerator: Sendable {
         let escaped = String(decoding: text, as: UTF8.self).replacingOccurrences(of: "&", with: "&amp;")
             .replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
         let paragraphs = escaped.components(separatedBy: "\r\n\r\n").map { "<p>\($0)</p>" }
-        return Array(
-            "<!DOCTYPE html>\r\n<html><head><meta charset=\"utf-8\"></head><body>\r\n\(paragraphs.joined(separator: "\r\n"))\r\n</body></html>\r\n"
-                .utf8)
+        let head = "<!DOCTYPE html>\r\n<html><head><meta charset=\"utf-8\"></head><body>\r\n"
+        return Array((head + paragraphs.joined(separator: "\r\n") + "\r\n</body></html>\r\n").utf8)
     }
 
     private mutating func finish(_ headers: [String], body: [UInt8], flags: [String]?, date: Date?) -> CorpusMessage {

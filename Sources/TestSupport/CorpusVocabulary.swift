@@ -76,9 +76,15 @@ enum CorpusVocabulary {
     ]
 
     static let attachmentKinds: [(filename: String, contentType: String)] = [
-        ("report.pdf", "application/pdf"), ("photo.jpg", "image/jpeg"), ("slides.pptx",
-        "application/vnd.openxmlformats-officedocument.presentationml.presentation"),
-        ("data.zip", "application/zip"), ("scan.png", "image/png"), ("budget.xlsx",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        ("report.pdf", "application/pdf"), ("photo.jpg", "image/jpeg"),
+        (
+            "slides.pptx",
+            "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+        ),
+        ("data.zip", "application/zip"), ("scan.png", "image/png"),
+        (
+            "budget.xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        ),
     ]
 }

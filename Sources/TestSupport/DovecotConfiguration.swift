@@ -121,15 +121,19 @@ struct DovecotConfiguration: Sendable {
         let imapServices: String
         let pop3Services: String
         if options.starttls {
-            imapServices = loginService("imap-login", executable: nil, listeners: [plainIMAP, tlsListener("imaps", ports.imaps)])
-            pop3Services = loginService("pop3-login", executable: nil, listeners: [plainPOP3, tlsListener("pop3s", ports.pop3s)])
+            imapServices = loginService(
+                "imap-login", executable: nil, listeners: [plainIMAP, tlsListener("imaps", ports.imaps)])
+            pop3Services = loginService(
+                "pop3-login", executable: nil, listeners: [plainPOP3, tlsListener("pop3s", ports.pop3s)])
         } else {
             imapServices =
                 loginService("imap-login", executable: nil, listeners: [tlsListener("imaps", ports.imaps)]) + "\n"
-                + loginService("mf-imap-login-plain", executable: "imap-login -o ssl=no", protocol: "imap", listeners: [plainIMAP])
+                + loginService(
+                    "mf-imap-login-plain", executable: "imap-login -o ssl=no", protocol: "imap", listeners: [plainIMAP])
             pop3Services =
                 loginService("pop3-login", executable: nil, listeners: [tlsListener("pop3s", ports.pop3s)]) + "\n"
-                + loginService("mf-pop3-login-plain", executable: "pop3-login -o ssl=no", protocol: "pop3", listeners: [plainPOP3])
+                + loginService(
+                    "mf-pop3-login-plain", executable: "pop3-login -o ssl=no", protocol: "pop3", listeners: [plainPOP3])
         }
         return """
             # Written by mailferry TestSupport for one test server; deleted when it stops.
@@ -197,15 +201,17 @@ struct DovecotConfiguration: Sendable {
 
     private func tlsListener(_ name: String, _ port: Int) -> String {
         """
-              inet_listener \(name) {
-                address = 127.0.0.1
-                port = \(port)
-                ssl = yes
-              }
-            """
+          inet_listener \(name) {
+            address = 127.0.0.1
+            port = \(port)
+            ssl = yes
+          }
+        """
     }
 
-    private func loginService(_ name: String, executable: String?, protocol proto: String? = nil, listeners: [String]) -> String {
+    private func loginService(_ name: String, executable: String?, protocol proto: String? = nil, listeners: [String])
+        -> String
+    {
         var lines = ["service \(name) {", "  chroot ="]
         if let executable, let proto {
             lines += [

@@ -9,6 +9,16 @@ import Foundation
 /// Started by tests and by `script/demo` / `script/bench` (through the `dovecot-fixture`
 /// executable); stopped by `stop()`, by `deinit`, at process exit, or by a watchdog process when the
 /// process that started it dies without cleaning up.
+///
+///     let server = try DovecotServer.start(.init(starttls: true, layout: .slash))
+///     defer { server.stop() }
+///     try server.deliver(user: "alice", folder: "Projects/2024", messages: Corpus.benchmark(count: 100))
+///     try server.doveadm(["expunge", "-u", "alice", "mailbox", "Projects/2024", "uid", "3"])
+///     // connect to server.host:server.imapsPort trusting server.caCertificatePath, as alice / alice-pass
+///
+/// Layout of `directory`: `dovecot.conf`, `users.passwd`, `tls/` (CA and server certificate), `run/`
+/// (base_dir), `state/`, `log/dovecot.log` and `log/stderr.log`, `mail/<user>/` (Maildir, owned by the mail
+/// uid). INTERNALDATEs are served in the zone of the test process (Dovecot inherits `TZ`).
 public final class DovecotServer: @unchecked Sendable {
     public struct User: Sendable, Hashable {
         public var name: String
@@ -204,7 +214,8 @@ extension DovecotServer {
     ) throws -> TLSCertificates {
         let fileManager = FileManager.default
         for name in ["run", "state", "log", "mail", "tls"] {
-            try fileManager.createDirectory(at: directory.appendingPathComponent(name), withIntermediateDirectories: true)
+            try fileManager.createDirectory(
+                at: directory.appendingPathComponent(name), withIntermediateDirectories: true)
         }
         let tls = directory.appendingPathComponent("tls")
         chmod(tls.path, 0o700)
@@ -238,12 +249,15 @@ extension DovecotServer {
     }
 
     private static func waitUntilListening(_ master: Process, _ configuration: DovecotConfiguration) -> Readiness {
-        let ports = [configuration.ports.imap, configuration.ports.imaps, configuration.ports.pop3, configuration.ports.pop3s]
+        let ports = [
+            configuration.ports.imap, configuration.ports.imaps, configuration.ports.pop3, configuration.ports.pop3s,
+        ]
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline {
             let log = logTail(configuration.directory, lines: 200)
             if log.contains("Address already in use") {
-                return .portTaken(log.split(separator: "\n").last(where: { $0.contains("in use") }).map(String.init) ?? "")
+                return .portTaken(
+                    log.split(separator: "\n").last(where: { $0.contains("in use") }).map(String.init) ?? "")
             }
             if !master.isRunning {
                 return .failed("dovecot exited with status \(master.terminationStatus)")

@@ -141,7 +141,8 @@ func start(_ arguments: Arguments) throws -> Never {
             let count = try server.deliver(
                 user: arguments.user, folder: arguments.folder,
                 messages: Corpus.benchmark(count: arguments.generate, seed: arguments.seed))
-            log("generated \(count) messages into \(arguments.folder) in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
+            let seconds = String(format: "%.1f", Date().timeIntervalSince(started))
+            log("generated \(count) messages into \(arguments.folder) in \(seconds) s")
         }
         let json = try writeState(server, to: statePath)
         FileHandle.standardOutput.write(json + Data("\n".utf8))

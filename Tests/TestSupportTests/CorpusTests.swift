@@ -13,7 +13,9 @@ struct CorpusTests {
         #expect(first.alternative() == second.alternative())
         #expect(first.withAttachment(attachmentSize: 10_000) == second.withAttachment(attachmentSize: 10_000))
         #expect(first.plainText() != other.plainText())
-        #expect(Corpus.benchmark(count: 50, seed: 3).message(at: 17) == Corpus.benchmark(count: 50, seed: 3).message(at: 17))
+        #expect(
+            Corpus.benchmark(count: 50, seed: 3).message(at: 17) == Corpus.benchmark(count: 50, seed: 3).message(at: 17)
+        )
     }
 
     @Test("Generated messages have the promised shapes")

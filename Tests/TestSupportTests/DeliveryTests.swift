@@ -37,16 +37,17 @@ struct DeliveryTests {
         var generator = CorpusGenerator(seed: 42)
         var nul = generator.plainText(subject: "Contains a NUL", bodySize: 300, flags: ["\\Draft"])
         nul.bytes += [0x61, 0x00, 0x62, 0x0D, 0x0A]
-        let messages = [
-            generator.plainText(flags: []),
-            generator.alternative(flags: ["\\Seen", "\\Answered"]),
-            generator.encodedWords(flags: ["\\Seen", "$Forwarded"]),
-            generator.raw8BitHeaders(flags: ["\\Flagged", "NonJunk", "$Label1"]),
-            generator.bareLineFeeds(flags: ["\\Deleted"]),
-            generator.withoutMessageID(flags: ["\\Seen", "\\Answered", "\\Flagged", "\\Draft", "Custom_Keyword"]),
-            generator.withAttachment(attachmentSize: 300_000, flags: ["\\Seen"]),
-            nul,
-        ] + (0..<25).map { _ in generator.plainText() }
+        let messages =
+            [
+                generator.plainText(flags: []),
+                generator.alternative(flags: ["\\Seen", "\\Answered"]),
+                generator.encodedWords(flags: ["\\Seen", "$Forwarded"]),
+                generator.raw8BitHeaders(flags: ["\\Flagged", "NonJunk", "$Label1"]),
+                generator.bareLineFeeds(flags: ["\\Deleted"]),
+                generator.withoutMessageID(flags: ["\\Seen", "\\Answered", "\\Flagged", "\\Draft", "Custom_Keyword"]),
+                generator.withAttachment(attachmentSize: 300_000, flags: ["\\Seen"]),
+                nul,
+            ] + (0..<25).map { _ in generator.plainText() }
         #expect(try server.deliver(user: "alice", folder: "INBOX", messages: messages) == messages.count)
         try Self.expectSame(try Self.fetch(server, "INBOX"), messages)
 
@@ -165,7 +166,9 @@ struct DeliveryTests {
         let server = try DovecotServer.start()
         defer { server.stop() }
         var generator = CorpusGenerator(seed: 9)
-        let messages = [generator.plainText(), generator.bareLineFeeds(), generator.withAttachment(attachmentSize: 50_000)]
+        let messages = [
+            generator.plainText(), generator.bareLineFeeds(), generator.withAttachment(attachmentSize: 50_000),
+        ]
         try server.deliver(user: "alice", folder: "INBOX", messages: messages)
         let result = try PythonClient.run(
             """

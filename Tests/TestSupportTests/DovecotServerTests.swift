@@ -73,7 +73,8 @@ struct DovecotServerTests {
     func startTLSDisabled() throws {
         let server = try DovecotServer.start(.init(starttls: false))
         defer { server.stop() }
-        let result = try PythonClient.run(Self.connectScript, PythonClient.arguments(server, user: "bob", password: "bob-pass"))
+        let result = try PythonClient.run(
+            Self.connectScript, PythonClient.arguments(server, user: "bob", password: "bob-pass"))
         let before = try #require(result["imapCapabilities"] as? [String])
         #expect(!before.contains("STARTTLS"))
         #expect(before.contains("AUTH=PLAIN"))
@@ -164,7 +165,8 @@ struct DovecotServerRobustnessTests {
         "When the process that started Dovecot is killed, the watchdog stops Dovecot and removes the directory",
         .enabled(if: FileManager.default.isExecutableFile(atPath: fixture.path)))
     func watchdogAfterSIGKILL() throws {
-        let stateFile = FileManager.default.temporaryDirectory.appendingPathComponent("fixture-\(UUID().uuidString).json")
+        let stateFile = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "fixture-\(UUID().uuidString).json")
         let process = Process()
         process.executableURL = Self.fixture
         process.arguments = ["start", "--state", stateFile.path, "--layout", "dot", "--no-starttls"]

@@ -17,7 +17,10 @@ enum PythonClient {
     static func run(_ script: String, _ arguments: [String: Any]) throws -> [String: Any] {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [interpreter, "-c", prelude + script, String(decoding: try JSONSerialization.data(withJSONObject: arguments), as: UTF8.self)]
+        process.arguments = [
+            interpreter, "-c", prelude + script,
+            String(decoding: try JSONSerialization.data(withJSONObject: arguments), as: UTF8.self),
+        ]
         let out = Pipe()
         let err = Pipe()
         process.standardOutput = out
@@ -35,7 +38,9 @@ enum PythonClient {
         group.wait()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            throw Failure(description: "python exited \(process.terminationStatus): \(String(decoding: errorData.get(), as: UTF8.self))")
+            throw Failure(
+                description:
+                    "python exited \(process.terminationStatus): \(String(decoding: errorData.get(), as: UTF8.self))")
         }
         guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             throw Failure(description: "python printed no JSON object: \(String(decoding: data, as: UTF8.self))")
@@ -44,7 +49,9 @@ enum PythonClient {
     }
 
     /// Connection arguments every script understands.
-    static func arguments(_ server: DovecotServer, user: String = "alice", password: String = "alice-pass") -> [String: Any] {
+    static func arguments(_ server: DovecotServer, user: String = "alice", password: String = "alice-pass") -> [String:
+        Any]
+    {
         [
             "imap": server.imapPort, "imaps": server.imapsPort, "pop3": server.pop3Port, "pop3s": server.pop3sPort,
             "ca": server.caCertificatePath, "user": user, "password": password,
@@ -104,6 +111,14 @@ enum PythonClient {
 final class LockedData: @unchecked Sendable {
     private let lock = NSLock()
     private var data = Data()
-    func set(_ value: Data) { lock.lock(); data = value; lock.unlock() }
-    func get() -> Data { lock.lock(); defer { lock.unlock() }; return data }
+    func set(_ value: Data) {
+        lock.lock()
+        data = value
+        lock.unlock()
+    }
+    func get() -> Data {
+        lock.lock()
+        defer { lock.unlock() }
+        return data
+    }
 }

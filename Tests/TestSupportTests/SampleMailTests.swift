@@ -8,8 +8,9 @@ struct SampleMailTests {
     static let samples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("samples/mail")
 
-    @Test("samples/mail loads with the flags and dates of flags.txt, in both layouts",
-          arguments: [DovecotServer.Layout.slash, .dotWithInboxPrefix])
+    @Test(
+        "samples/mail loads with the flags and dates of flags.txt, in both layouts",
+        arguments: [DovecotServer.Layout.slash, .dotWithInboxPrefix])
     func loadSamples(layout: DovecotServer.Layout) throws {
         let server = try DovecotServer.start(.init(layout: layout))
         defer { server.stop() }
@@ -41,7 +42,9 @@ struct SampleMailTests {
             for match in text.matches(of: address) {
                 let domain = String(text[match.range]).split(separator: "@").last.map(String.init) ?? ""
                 #expect(
-                    ["example.com", "example.org", "example.net"].contains { domain == $0 || domain.hasSuffix("." + $0) },
+                    ["example.com", "example.org", "example.net"].contains {
+                        domain == $0 || domain.hasSuffix("." + $0)
+                    },
                     "\(file): \(domain)")
             }
         }

@@ -28,7 +28,9 @@ struct ScriptedIMAPServerTests {
         out({'received': base64.b64encode(received).decode(), 'ended': ended})
         """
 
-    private static func talk(_ server: ScriptedIMAPServer, _ lines: [String], timeout: Double = 5) throws -> (String, String) {
+    private static func talk(_ server: ScriptedIMAPServer, _ lines: [String], timeout: Double = 5) throws -> (
+        String, String
+    ) {
         let result = try PythonClient.run(clientScript, ["port": server.port, "lines": lines, "timeout": timeout])
         let bytes = Data(base64Encoded: result["received"] as? String ?? "") ?? Data()
         return (String(decoding: bytes, as: UTF8.self), result["ended"] as? String ?? "")
@@ -44,7 +46,10 @@ struct ScriptedIMAPServerTests {
         ])
         defer { server.stop() }
         let (received, ended) = try Self.talk(server, ["x1 LOGIN a b", "x2 SELECT INBOX"])
-        #expect(received == "* OK [CAPABILITY IMAP4rev1] scripted\r\nx1 OK LOGIN done\r\n* 1 EXISTS\r\nx2 OK [READ-WRITE] SELECT done\r\n")
+        let expected = [
+            "* OK [CAPABILITY IMAP4rev1] scripted", "x1 OK LOGIN done", "* 1 EXISTS", "x2 OK [READ-WRITE] SELECT done",
+        ]
+        #expect(received == expected.map { $0 + "\r\n" }.joined())
         #expect(ended == "closed")
         #expect(server.transcripts == [["x1 LOGIN a b", "x2 SELECT INBOX"]])
     }
@@ -63,7 +68,9 @@ struct ScriptedIMAPServerTests {
 
     @Test("A hanging connection stays silent until stop()")
     func hangUntilStopped() throws {
-        let server = try ScriptedIMAPServer(script: [.send("* OK ready\r\n"), .readLine, .send("* BYE going\r\n"), .hang])
+        let server = try ScriptedIMAPServer(script: [
+            .send("* OK ready\r\n"), .readLine, .send("* BYE going\r\n"), .hang,
+        ])
         let (received, ended) = try Self.talk(server, ["a NOOP"], timeout: 1)
         #expect(received == "* OK ready\r\n* BYE going\r\n")
         #expect(ended == "timeout")
