@@ -122,9 +122,72 @@ public struct MaildirStore: Sendable {
         return "\(now.tv_sec).M\(now.tv_nsec / 1000)P\(getpid())Q\(counter)R\(String(random, radix: 16)).\(hostname)"
     }
 
-    /// The final file name for a message: a unique base and the flags.
-    public static func messageName(flags: [String]) -> String {
-        uniqueName() + info(flags: flags)
+    /// The final file name for a message: a unique base, the start of its SHA-256 (which lets a
+    /// later run recognise a file the catalog never recorded), and the flags.
+    public static func messageName(flags: [String], sha256Hex: String? = nil) -> String {
+        uniqueName() + (sha256Hex.map { ",H=" + $0.prefix(16) } ?? "") + info(flags: flags)
+    }
+
+    /// The hash prefix a message name carries, if any.
+    public static func hashTag(ofName name: Substring) -> Substring? {
+        var index = name.startIndex
+        while index < name.endIndex {
+            if name[index...].hasPrefix(",H=") {
+                let rest = name[name.index(index, offsetBy: 3)...]
+                let tag = rest.prefix { $0 != ":" && $0 != "," }
+                return tag.count == 16 ? tag : nil
+            }
+            index = name.index(after: index)
+        }
+        return nil
+    }
+
+    /// Names of the files in a folder's `cur/` and `new/` (relative to the root).
+    public func messageFiles(in folder: String) -> [String] {
+        var result: [String] = []
+        for sub in ["cur", "new"] {
+            let directory = root + "/" + folder + "/" + sub
+            guard let handle = opendir(directory) else { continue }
+            defer { closedir(handle) }
+            while let entry = readdir(handle) {
+                let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                    String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+                }
+                if name.hasPrefix(".") { continue }
+                result.append(folder + "/" + sub + "/" + name)
+            }
+        }
+        return result
+    }
+
+    /// Removes what a killed run left in a folder's `tmp/`.
+    public func clearTemporary(in folder: String) {
+        let directory = root + "/" + folder + "/tmp"
+        guard let handle = opendir(directory) else { return }
+        var names: [String] = []
+        while let entry = readdir(handle) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name != ".", name != ".." { names.append(name) }
+        }
+        closedir(handle)
+        for name in names { unlink(directory + "/" + name) }
+    }
+
+    /// Renames a file within the archive (adopting an orphan under its proper name).
+    public func move(_ relative: String, to newRelative: String) throws(ArchiveError) {
+        guard relative != newRelative else { return }
+        guard rename(root + "/" + relative, root + "/" + newRelative) == 0 else {
+            throw ArchiveError("rename", path: root + "/" + relative, code: errno)
+        }
+    }
+
+    /// The size of an archived file, or nil when it is missing.
+    public func fileSize(_ relative: String) -> Int? {
+        var info = stat()
+        guard stat(root + "/" + relative, &info) == 0 else { return nil }
+        return Int(info.st_size)
     }
 
     func makeDirectories(_ path: String) throws(ArchiveError) {
@@ -179,6 +242,12 @@ public final class MaildirTemporaryFile {
     public func write(_ bytes: UnsafeRawBufferPointer) throws(ArchiveError) {
         try writeAll(descriptor, bytes, path: path)
         size += bytes.count
+    }
+
+    /// fsync without closing.
+    public func sync() throws(ArchiveError) {
+        guard isOpen else { return }
+        guard fsync(descriptor) == 0 else { throw ArchiveError("sync", path: path, code: errno) }
     }
 
     /// fsync and close: the bytes are on disk.

@@ -35,9 +35,7 @@ public enum AccountCheck {
             throw AccountError(account: account.name, underlying: EngineError.unsupported("checking POP3 accounts"))
         }
         do {
-            let secret = try SecretResolver.resolve(account.secret)
-            return try await IMAPSession.withSession(endpoint: account.endpoint, logger: logger) { session in
-                try await session.login(user: account.user, password: secret)
+            return try await AccountSession.withIMAP(account, logger: logger) { session in
                 let serverID = try await session.identify([("name", "mailferry"), ("version", MailFerryVersion.current)])
                 let namespaces = try await session.namespaces()
                 var items: [StatusItem] = [.messages, .uidValidity]
@@ -75,9 +73,20 @@ public enum AccountCheck {
 /// Engine-level failures that are not a protocol's or the network's.
 public enum EngineError: Error, Sendable, Hashable, CustomStringConvertible {
     case unsupported(String)
+    /// Another run holds the backup directory's lock.
+    case locked(String)
+    /// The backup directory cannot be created or written.
+    case cannotUse(String, String)
+    /// A job named on the command line is not in the job file.
+    case unknownJob(String)
+
     public var description: String {
         switch self {
         case .unsupported(let what): "\(what) is not supported yet"
+        case .locked(let directory):
+            "another mailferry run is using \(directory) (its .lock is held); wait for it to finish"
+        case .cannotUse(let directory, let reason): "cannot use the backup directory \(directory): \(reason)"
+        case .unknownJob(let name): "no job named \"\(name)\""
         }
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Catalog
 import Engine
 import IMAPClient
 import MailTransport
@@ -42,7 +43,13 @@ enum ErrorReport {
         case let error as TransportError:
             return describe(error)
         case let error as EngineError:
-            return (error.description, .internalError)
+            switch error {
+            case .locked, .cannotUse: return (error.description, .configuration)
+            case .unknownJob: return (error.description, .configuration)
+            case .unsupported: return (error.description, .configuration)
+            }
+        case let error as CatalogError:
+            return (error.description, .configuration)
         default:
             return ("\(error)", .internalError)
         }

@@ -5,7 +5,12 @@
 #endif
 
 /// Free TCP ports on 127.0.0.1, and whether something accepts connections on one.
-enum LoopbackPorts {
+public enum LoopbackPorts {
+    /// A loopback port nobody listens on right now (for "connection refused" tests).
+    public static func unusedPort() throws -> Int {
+        try free(1)[0]
+    }
+
     /// `count` distinct ports the kernel reports free right now. Another process may take one before
     /// Dovecot binds it; the caller retries with new ports when that happens.
     static func free(_ count: Int) throws -> [Int] {

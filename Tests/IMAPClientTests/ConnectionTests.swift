@@ -69,7 +69,7 @@ struct ConnectionTests {
     }
 
     @Test func refusedPortAndUnknownHost() async throws {
-        let port = try unusedLoopbackPort()
+        let port = try LoopbackPorts.unusedPort()
         await #expect {
             try await IMAPSession.withSession(
                 endpoint: Endpoint(host: "127.0.0.1", port: port, tls: .none, connectTimeoutSeconds: 5), logger: testLogger
