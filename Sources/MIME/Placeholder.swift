@@ -1,1 +1,0 @@
-// The MIME target: see issue 3.
