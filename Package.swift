@@ -90,8 +90,11 @@ let package = Package(
             name: "IMAPClientTests",
             dependencies: ["IMAPClient", "IMAPCore", "MailTransport", "MailCore", "TestSupport"]
         ),
-        .testTarget(name: "EngineTests", dependencies: ["Engine", "TestSupport"]),
+        .testTarget(
+            name: "EngineTests",
+            dependencies: ["Engine", "Catalog", "IMAPClient", "IMAPCore", "MailCore", "MailTransport", "TestSupport"]
+        ),
         .testTarget(name: "LayeringTests"),
-        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "Catalog", "MailCore"]),
     ]
 )

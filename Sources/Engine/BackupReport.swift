@@ -59,11 +59,11 @@ public enum ProgressEvent: Sendable {
     case folderFinished(FolderReport)
 }
 
-public protocol ProgressReporting: Sendable {
+public protocol ProgressSink: Sendable {
     func report(_ event: ProgressEvent)
 }
 
-public struct SilentProgress: ProgressReporting {
+public struct SilentProgress: ProgressSink {
     public init() {}
     public func report(_ event: ProgressEvent) {}
 }

@@ -23,6 +23,14 @@ public struct AccountConfig: Sendable, Hashable {
     public var endpoint: Endpoint
     public var user: String
     public var secret: SecretSource
+
+    public init(name: String, mailProtocol: MailProtocol, endpoint: Endpoint, user: String, secret: SecretSource) {
+        self.name = name
+        self.mailProtocol = mailProtocol
+        self.endpoint = endpoint
+        self.user = user
+        self.secret = secret
+    }
 }
 
 /// A `[[jobs]]` entry.
@@ -35,6 +43,18 @@ public struct JobConfig: Sendable, Hashable {
     public var formats: [String]
     public var include: [String]
     public var exclude: [String]
+
+    public init(
+        name: String, backup: String?, into: String?, formats: [String] = ["maildir"], include: [String] = [],
+        exclude: [String] = []
+    ) {
+        self.name = name
+        self.backup = backup
+        self.into = into
+        self.formats = formats
+        self.include = include
+        self.exclude = exclude
+    }
 }
 
 /// A parsed job file (TOML).

@@ -8,13 +8,11 @@ struct OutputOptions: ParsableArguments {
     @Flag(name: .shortAndLong, help: "Log protocol steps to standard error.") var verbose = false
     @Flag(name: .shortAndLong, help: "Print only errors.") var quiet = false
 
-    #if false
     var progressMode: ProgressRenderer.Mode {
         if json { return .json }
         if quiet { return .quiet }
         return isatty(STDERR_FILENO) == 1 ? .terminal : .lines
     }
-    #endif
 
     func makeLogger() -> Logger {
         var logger = Logger(label: "mailferry") { label in StreamLogHandler.standardError(label: label) }

@@ -1,0 +1,195 @@
+import Archives
+import Catalog
+import Foundation
+import IMAPClient
+import IMAPCore
+import Logging
+import MailCore
+
+/// Backs up one account into a backup directory: every folder the filter accepts, incrementally.
+public struct BackupJob: Sendable {
+    public var job: JobConfig
+    public var account: AccountConfig
+    public var directory: String
+    public var progress: any ProgressSink
+    public var clock: @Sendable () -> Int64
+
+    public init(
+        job: JobConfig, account: AccountConfig, progress: any ProgressSink = SilentProgress(),
+        clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }
+    ) throws {
+        guard let into = job.into else { throw EngineError.unsupported("a backup job without `into`") }
+        self.job = job
+        self.account = account
+        self.directory = into
+        self.progress = progress
+        self.clock = clock
+    }
+
+    /// Runs the backup. Folder and message failures are collected in the report; account-level
+    /// failures (authentication, connection) throw, after recording what was saved.
+    public func run(logger: Logger) async throws -> BackupReport {
+        guard account.mailProtocol == .imap else {
+            throw AccountError(account: account.name, underlying: EngineError.unsupported("POP3 backup"))
+        }
+        let started = Date()
+        try prepareDirectory()
+        let lock = try BackupLock(directory: directory)
+        defer { withExtendedLifetime(lock) {} }
+        let catalog: Catalog
+        do {
+            catalog = try Catalog(directory: directory)
+        } catch {
+            throw EngineError.cannotUse(directory, "\(error)")
+        }
+        let accountRecord = try catalog.account(
+            name: account.name, protocol: account.mailProtocol.rawValue, host: account.endpoint.host,
+            port: account.endpoint.port, user: account.user, now: clock())
+        var run = try catalog.startRun(job: job.name, accountID: accountRecord.id, now: clock())
+        let store = MaildirStore(root: (directory as NSString).appendingPathComponent("maildir"))
+        var report = BackupReport(
+            job: job.name, account: account.name, directory: directory, startedAt: run.startedAt, seconds: 0,
+            outcome: .success, folders: [])
+        var accountError: (any Error & Sendable)?
+        do {
+            report.folders = try await AccountSession.withIMAP(account, logger: logger) { session in
+                try await backUpFolders(session: session, catalog: catalog, store: store, accountID: accountRecord.id!, logger: logger)
+            }
+        } catch let error as FolderRunInterrupted {
+            report.folders = error.done
+            accountError = error.underlying
+        } catch {
+            accountError = error
+        }
+        report.seconds = Date().timeIntervalSince(started)
+        if let accountError {
+            report.outcome = .failed
+            report.error = "\(accountError)"
+        } else if report.failedFolders > 0 || report.failedMessages > 0 {
+            report.outcome = .partial
+        }
+        run.finishedAt = clock()
+        run.outcome = report.outcome.rawValue
+        run.foldersDone = Int64(report.folders.filter { $0.error == nil }.count)
+        run.foldersFailed = Int64(report.failedFolders)
+        run.messagesNew = Int64(report.newMessages)
+        run.bytesNew = report.newBytes
+        run.flagsChanged = Int64(report.flagsChanged)
+        run.messagesGone = Int64(report.gone)
+        run.report = (try? JSONEncoder().encode(report)).map { String(decoding: $0, as: UTF8.self) }
+        try? catalog.finish(run)
+        if let accountError {
+            throw AccountError(account: account.name, underlying: accountError)
+        }
+        return report
+    }
+
+    func prepareDirectory() throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else { throw EngineError.cannotUse(directory, "it is not a directory") }
+            return
+        }
+        do {
+            try FileManager.default.createDirectory(
+                atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw EngineError.cannotUse(directory, error.localizedDescription)
+        }
+    }
+
+    func backUpFolders(session: IMAPSession, catalog: Catalog, store: MaildirStore, accountID: Int64, logger: Logger)
+        async throws -> [FolderReport]
+    {
+        var items: [StatusItem] = [.messages, .uidValidity, .uidNext]
+        if session.hasCapability("CONDSTORE") { items.append(.highestModSeq) }
+        let listed = try await session.listMailboxes(status: items)
+        let filter = FolderFilter(include: job.include, exclude: job.exclude)
+        let chosen = listed.filter { mailbox in
+            mailbox.isSelectable
+                && filter.accepts(mailbox.name.description, delimiter: mailbox.list.delimiter.map { Character(UnicodeScalar($0)) })
+        }
+        progress.report(.connected(account: account.name, folders: chosen.count))
+        var existing = Dictionary(
+            try catalog.folders(accountID: accountID).map { ($0.rawName, $0) }, uniquingKeysWith: { a, _ in a })
+        var takenPaths = try catalog.folderPaths(accountID: accountID)
+        let accountDirectory = PathComponent.escape(account.name)
+        var reports: [FolderReport] = []
+        for (index, mailbox) in chosen.enumerated() {
+            let raw = Data(mailbox.name.bytes)
+            var record: FolderRecord
+            if let known = existing[raw] {
+                record = known
+            } else {
+                record = newRecord(for: mailbox, accountID: accountID, taken: &takenPaths)
+                try catalog.save(&record)
+                existing[raw] = record
+            }
+            let backup = FolderBackup(
+                session: session, catalog: catalog, store: store, listed: mailbox, record: record,
+                folderDirectory: accountDirectory + "/" + record.path, progress: progress, clock: clock)
+            do {
+                let report = try await backup.run(index: index + 1, count: chosen.count)
+                reports.append(report)
+                progress.report(.folderFinished(report))
+            } catch {
+                var report = backup.report
+                report.error = "\(error)"
+                reports.append(report)
+                progress.report(.folderFinished(report))
+                if !Self.isFolderScoped(error) {
+                    throw FolderRunInterrupted(done: reports, underlying: error)
+                }
+                logger.error("folder \(record.name): \(error)")
+            }
+        }
+        // Folders the server no longer lists are marked gone; their mail stays in the archive.
+        let listedNames = Set(listed.map { Data($0.name.bytes) })
+        for var record in existing.values where !listedNames.contains(record.rawName) && record.goneAt == nil {
+            record.goneAt = clock()
+            try catalog.save(&record)
+        }
+        return reports
+    }
+
+    func newRecord(for mailbox: ListedMailbox, accountID: Int64, taken: inout Set<String>) -> FolderRecord {
+        let delimiter = mailbox.list.delimiter
+        let folderPath: FolderPath
+        if let decoded = mailbox.name.decoded {
+            folderPath = FolderPath(name: decoded, delimiter: delimiter.map { Character(UnicodeScalar($0)) })
+        } else {
+            folderPath = FolderPath(rawName: mailbox.name.bytes, delimiter: delimiter)
+        }
+        var path = folderPath.relativePath
+        var suffix = 2
+        while taken.contains(path) {
+            path = folderPath.relativePath + "~\(suffix)"
+            suffix += 1
+        }
+        taken.insert(path)
+        let now = clock()
+        return FolderRecord(
+            accountId: accountID, rawName: Data(mailbox.name.bytes), name: mailbox.name.description,
+            delimiter: delimiter.map { String(UnicodeScalar($0)) }, specialUse: mailbox.specialUse, path: path,
+            firstSeen: now, lastSeen: now)
+    }
+
+    /// Failures that spoil one folder only; anything else (the connection, the disk) ends the account.
+    static func isFolderScoped(_ error: any Error) -> Bool {
+        switch error {
+        case let error as IMAPError:
+            if case .commandFailed = error { return true }
+            return false
+        case let error as ArchiveError:
+            return !error.isOutOfSpace
+        default:
+            return false
+        }
+    }
+}
+
+/// The account's run broke off after some folders were done.
+struct FolderRunInterrupted: Error {
+    var done: [FolderReport]
+    var underlying: any Error & Sendable
+}

@@ -1,0 +1,460 @@
+import Archives
+import Catalog
+import Foundation
+import IMAPClient
+import IMAPCore
+import MIME
+import MailCore
+import NIOCore
+
+/// Backs up one IMAP folder incrementally (DESIGN.md "Incremental IMAP backup, per folder").
+///
+/// Order of writes: bytes into `tmp/`, fsync, rename into `cur/`, fsync `cur/`, then one catalog
+/// transaction per batch that records the messages and advances the high-water mark. A crash at
+/// any point leaves at worst files the catalog does not know, which the next run adopts by hash.
+final class FolderBackup {
+    struct Limits {
+        var batchMessages = 500
+        var batchBytes = 64 << 20
+        var fetchUIDsPerCommand = 250
+        var fetchWindow = 4
+    }
+
+    let session: IMAPSession
+    let catalog: Catalog
+    let store: MaildirStore
+    let listed: ListedMailbox
+    var record: FolderRecord
+    let folderDirectory: String
+    let progress: any ProgressSink
+    let clock: @Sendable () -> Int64
+    let limits: Limits
+    var report: FolderReport
+
+    // State of one pass.
+    var uidValidity: Int64 = 0
+    var pending: [PendingMessage] = []
+    var pendingBytes = 0
+    var orphans: [Substring: String] = [:]
+    var reusable: [Data: String] = [:]
+    var live: [Int64: LivePlacement] = [:]
+    var expected: [Int64] = []
+    var expectedSet: Set<Int64> = []
+    var position = (index: 0, count: 0)
+    var saved: Set<Int64> = []
+    var highWater: Int64 = 0
+    var current: InFlightMessage?
+
+    init(
+        session: IMAPSession, catalog: Catalog, store: MaildirStore, listed: ListedMailbox, record: FolderRecord,
+        folderDirectory: String, progress: any ProgressSink, clock: @escaping @Sendable () -> Int64,
+        limits: Limits = Limits()
+    ) {
+        self.session = session
+        self.catalog = catalog
+        self.store = store
+        self.listed = listed
+        self.record = record
+        self.folderDirectory = folderDirectory
+        self.progress = progress
+        self.clock = clock
+        self.limits = limits
+        self.report = FolderReport(name: record.name, path: record.path)
+    }
+
+    /// True when LIST-STATUS shows nothing changed since the last complete pass.
+    var isUnchangedOnServer: Bool {
+        guard let validity = listed.status["UIDVALIDITY"], let next = listed.status["UIDNEXT"],
+            let messages = listed.status["MESSAGES"]
+        else { return false }
+        guard Int64(validity) == record.uidValidity, Int64(next) == record.uidNext,
+            Int64(messages) == record.serverMessages
+        else { return false }
+        guard session.hasCapability("CONDSTORE") else { return false }
+        guard let modseq = listed.status["HIGHESTMODSEQ"], let known = record.highestModseq else { return false }
+        return Int64(modseq) == known
+    }
+
+    func run(index: Int, count: Int) async throws -> FolderReport {
+        position = (index, count)
+        if isUnchangedOnServer {
+            report.unchanged = true
+            progress.report(.folderStarted(name: record.name, index: index, count: count, messages: 0, bytes: 0))
+            return report
+        }
+        let selected = try await session.open(listed.name)
+        guard let validity = selected.uidValidity else {
+            throw IMAPError.protocolViolation("EXAMINE \(record.name) gave no UIDVALIDITY")
+        }
+        uidValidity = Int64(validity)
+        try store.ensureFolder(folderDirectory)
+        store.clearTemporary(in: folderDirectory)
+        let now = clock()
+        if let previous = record.uidValidity, previous != uidValidity {
+            // A new UID space: the old placements are retired, their files reused by hash.
+            report.rescanned = true
+            _ = try catalog.retireUIDValidity(folderID: record.id!, keeping: uidValidity, now: now)
+            record.highestUid = 0
+            record.highestModseq = nil
+        }
+        record.uidValidity = uidValidity
+        try catalog.save(&record)
+        live = try catalog.livePlacements(folderID: record.id!, uidValidity: uidValidity)
+        if report.rescanned { reusable = try catalog.folderContents(folderID: record.id!) }
+        findOrphans()
+
+        try await fetchNewMessages(exists: selected.exists)
+        try await refreshFlags(selected: selected)
+        try await detectExpunges(exists: selected.exists)
+
+        if report.failedMessages.isEmpty {
+            record.uidNext = selected.uidNext.map(Int64.init) ?? listed.status["UIDNEXT"].map(Int64.init)
+            record.serverMessages = Int64(selected.exists)
+            record.highestModseq = selected.noModSeq ? nil : selected.highestModSeq.map(Int64.init)
+        } else {
+            record.uidNext = nil
+        }
+        record.highestUid = max(record.highestUid, highWater)
+        record.lastSeen = clock()
+        record.goneAt = nil
+        try catalog.save(&record)
+        return report
+    }
+
+    // MARK: - New messages
+
+    func fetchNewMessages(exists: UInt32) async throws {
+        guard exists > 0 else { return }
+        let after = record.highestUid
+        if let next = listed.status["UIDNEXT"], Int64(next) <= after + 1, !report.rescanned, record.uidValidity == uidValidity,
+            live.count == Int(exists)
+        {
+            return
+        }
+        // Sizes first: one cheap round trip gives the UIDs to fetch and the bytes to expect.
+        var sizes: [Int64: Int64] = [:]
+        var uid: Int64?
+        try await session.fetch([SequenceSet.from(UInt32(clamping: after + 1))], items: [.uid, .rfc822Size]) { event in
+            switch event {
+            case .fetchStart: uid = nil
+            case .fetchAttribute(.uid(let value)): uid = Int64(value)
+            case .fetchAttribute(.rfc822Size(let size)): if let uid { sizes[uid] = Int64(size) }
+            case .fetchEnd: uid = nil
+            default: break
+            }
+        }
+        expected = sizes.keys.filter { $0 > after && live[$0] == nil }.sorted()
+        expectedSet = Set(expected)
+        highWater = after
+        guard !expected.isEmpty else {
+            highWater = max(after, sizes.keys.max() ?? after)
+            return
+        }
+        let totalBytes = expected.reduce(Int64(0)) { $0 + (sizes[$1] ?? 0) }
+        progress.report(
+            .folderStarted(
+                name: record.name, index: position.index, count: position.count, messages: expected.count,
+                bytes: totalBytes))
+        let sets = stride(from: 0, to: expected.count, by: limits.fetchUIDsPerCommand).map { start in
+            SequenceSet(numbers: expected[start..<min(start + limits.fetchUIDsPerCommand, expected.count)].map { UInt32($0) })
+        }
+        var items = IMAPSession.backupItems
+        if session.hasCapability("CONDSTORE") { items.append(.modSeq) }
+        let completions = try await session.pipeline(
+            sets.map { .uidFetch($0, items, changedSince: nil) }, window: limits.fetchWindow, allowFailure: true
+        ) { event in
+            try self.handle(event)
+        }
+        try commitBatch()
+        for completion in completions where completion.tagged.status != .ok {
+            report.failedMessages.append("UID FETCH failed: \(completion.tagged.text.text)")
+        }
+        for uid in expected where !saved.contains(uid) {
+            report.failedMessages.append("UID \(uid): the server did not send the message")
+        }
+    }
+
+    func handle(_ event: ResponseEvent) throws {
+        switch event {
+        case .fetchStart:
+            current = InFlightMessage()
+        case .fetchAttribute(let attribute):
+            current?.apply(attribute)
+        case .fetchBodyStart(let section, _, let size):
+            guard section.isEmpty, let message = current else { return }
+            if size == nil { message.bodyMissing = true; return }
+            message.file = try store.createTemporary(in: folderDirectory)
+        case .fetchBodyChunk(let chunk):
+            guard let message = current, message.file != nil else { return }
+            try message.consume(chunk)
+        case .fetchBodyEnd:
+            break
+        case .fetchEnd:
+            guard let message = current else { return }
+            current = nil
+            try finish(message)
+        default:
+            break
+        }
+    }
+
+    func finish(_ message: InFlightMessage) throws {
+        guard let uid = message.uid else {
+            message.discard()
+            return
+        }
+        guard expectedSet.contains(uid), !saved.contains(uid), !pending.contains(where: { $0.uid == uid }) else {
+            message.discard()
+            return
+        }
+        guard let file = message.file, !message.bodyMissing, let date = message.internalDate else {
+            // An unsolicited FETCH (flag news) or a message the server could not deliver.
+            message.discard()
+            return
+        }
+        let digest = message.finishHash()
+        let sha = Data(digest.bytes)
+        let hex = digest.hex
+        let size = file.size
+        let flags = message.flags.filter { $0.name.lowercased() != "\\recent" }.map(\.name)
+        var action: PendingMessage.Action = .write(file)
+        var summary: IndexedFields? = message.finishIndex()
+        if let path = reusable[sha], store.fileSize(path) == size {
+            file.discard()
+            reusable[sha] = nil
+            action = .reuse(path)
+        } else if let orphan = orphans[hex.prefix(16)], store.fileSize(orphan) == size {
+            file.discard()
+            orphans[hex.prefix(16)] = nil
+            action = .adopt(orphan)
+        } else if let earlier = pending.first(where: { $0.sha256 == sha }) {
+            file.discard()
+            action = .linkPending(earlier.uid)
+            summary = nil
+        } else if let copy = try catalog.archivedCopy(sha256: sha) {
+            summary = nil
+            if let path = copy.maildirPath, store.fileSize(path) == size {
+                file.discard()
+                action = .link(path)
+            }
+        }
+        pending.append(
+            PendingMessage(
+                uid: uid, sha256: sha, shaHex: hex, size: size, flags: flags, modseq: message.modSeq,
+                internalDate: date, summary: summary, action: action))
+        pendingBytes += size
+        if pending.count >= limits.batchMessages || pendingBytes >= limits.batchBytes {
+            try commitBatch()
+        }
+    }
+
+    /// Makes the batch durable in the archive, then records it in one catalog transaction.
+    func commitBatch() throws {
+        guard !pending.isEmpty else { return }
+        var stored: [StoredMessage] = []
+        var pathsByUID: [Int64: String] = [:]
+        for message in pending {
+            if case .write(let file) = message.action { try file.finish() }
+        }
+        for message in pending {
+            let name = MaildirStore.messageName(flags: message.flags, sha256Hex: message.shaHex)
+            let path: String
+            switch message.action {
+            case .write(let file):
+                path = try store.commit(file, name: name)
+            case .link(let existing):
+                path = try store.link(existing: existing, into: folderDirectory, name: name)
+                report.deduplicated += 1
+            case .linkPending(let uid):
+                path = try store.link(existing: pathsByUID[uid]!, into: folderDirectory, name: name)
+                report.deduplicated += 1
+            case .adopt(let orphan), .reuse(let orphan):
+                path = folderDirectory + "/cur/" + name
+                try store.move(orphan, to: path)
+                if case .reuse = message.action {
+                    try catalog.repoint(from: orphan, to: path)
+                    report.deduplicated += 1
+                }
+            }
+            pathsByUID[message.uid] = path
+            stored.append(
+                StoredMessage(
+                    sha256: message.sha256, size: Int64(message.size), uid: message.uid,
+                    flags: message.flags.joined(separator: " "), modseq: message.modseq.map(Int64.init),
+                    internalDate: message.internalDate.description,
+                    internalDateUnix: message.internalDate.secondsSince1970, maildirPath: path,
+                    summary: message.summary))
+        }
+        try store.syncDirectory(folderDirectory + "/cur")
+        for message in pending { saved.insert(message.uid) }
+        // The high-water mark never passes a message that is still missing.
+        var mark = highWater
+        for uid in expected where uid > mark {
+            guard saved.contains(uid) else { break }
+            mark = uid
+        }
+        highWater = mark
+        try catalog.record(stored, folderID: record.id!, uidValidity: uidValidity, highestUID: mark, now: clock())
+        for message in stored {
+            live[message.uid] = LivePlacement(id: 0, uid: message.uid, flags: message.flags, maildirPath: message.maildirPath)
+            report.newMessages += 1
+            report.newBytes += message.size
+            progress.report(.messageSaved(bytes: Int(message.size)))
+        }
+        pending = []
+        pendingBytes = 0
+    }
+
+    func findOrphans() {
+        let known = (try? catalog.maildirPaths(folderID: record.id!)) ?? []
+        for path in store.messageFiles(in: folderDirectory) where !known.contains(path) {
+            let name = path.split(separator: "/").last ?? ""
+            if let tag = MaildirStore.hashTag(ofName: name) { orphans[tag] = path }
+        }
+    }
+
+    // MARK: - Flags and expunges
+
+    func refreshFlags(selected: SelectedMailbox) async throws {
+        let known = live.filter { $0.value.id != 0 }
+        guard !known.isEmpty, let maxUID = known.keys.max() else { return }
+        let range = SequenceSet(UInt32(clamping: known.keys.min()!)...UInt32(clamping: maxUID))
+        var changedSince: UInt64? = nil
+        if session.hasCapability("CONDSTORE"), !selected.noModSeq, let modseq = record.highestModseq {
+            if let current = selected.highestModSeq, Int64(current) == modseq { return }
+            changedSince = UInt64(modseq)
+        }
+        var serverUIDs: Set<Int64> = []
+        var changes: [(placementID: Int64, flags: String, maildirPath: String?)] = []
+        var uid: Int64?
+        var flags: [Flag]?
+        try await session.fetch([range], items: [.uid, .flags], changedSince: changedSince) { event in
+            switch event {
+            case .fetchStart:
+                uid = nil
+                flags = nil
+            case .fetchAttribute(.uid(let value)): uid = Int64(value)
+            case .fetchAttribute(.flags(let value)): flags = value
+            case .fetchEnd:
+                guard let uid, let flags, let placement = known[uid] else { return }
+                serverUIDs.insert(uid)
+                let names = flags.filter { $0.name.lowercased() != "\\recent" }.map(\.name)
+                if Set(names) != Set(placement.flags.split(separator: " ").map(String.init)) {
+                    changes.append((placement.id, names.joined(separator: " "), placement.maildirPath))
+                }
+            default: break
+            }
+        }
+        var renamed: [(placementID: Int64, flags: String, maildirPath: String?)] = []
+        for change in changes {
+            var path = change.maildirPath
+            if let current = path {
+                path = try store.updateInfo(current, flags: change.flags.split(separator: " ").map(String.init))
+            }
+            renamed.append((change.placementID, change.flags, path))
+        }
+        if !renamed.isEmpty { try store.syncDirectory(folderDirectory + "/cur") }
+        try catalog.updateFlags(renamed, now: clock())
+        report.flagsChanged = renamed.count
+        if changedSince == nil {
+            // A full FLAGS pass also tells which UIDs are gone.
+            let gone = known.filter { !serverUIDs.contains($0.key) }.map(\.value.id)
+            try catalog.markGone(gone, now: clock())
+            report.gone += gone.count
+            let goneIDs = Set(gone)
+            live = live.filter { !goneIDs.contains($0.value.id) }
+        }
+    }
+
+    func detectExpunges(exists: UInt32) async throws {
+        guard live.count != Int(exists) else { return }
+        let onServer = Set(try await session.uidSearch("ALL").map(Int64.init))
+        let all = try catalog.livePlacements(folderID: record.id!, uidValidity: uidValidity)
+        let gone = all.values.filter { !onServer.contains($0.uid) }.map(\.id)
+        try catalog.markGone(gone, now: clock())
+        report.gone += gone.count
+    }
+}
+
+/// A message being streamed from the server.
+final class InFlightMessage {
+    var uid: Int64?
+    var flags: [Flag] = []
+    var internalDate: InternalDate?
+    var size: UInt64?
+    var modSeq: UInt64?
+    var file: MaildirTemporaryFile?
+    var bodyMissing = false
+    var hasher: SHA256Hasher? = SHA256Hasher()
+    var indexer = MessageIndexer()
+
+    func apply(_ attribute: FetchAttribute) {
+        switch attribute {
+        case .uid(let value): uid = Int64(value)
+        case .flags(let value): flags = value
+        case .internalDate(let value): internalDate = value
+        case .rfc822Size(let value): size = value
+        case .modSeq(let value): modSeq = value
+        case .other: break
+        }
+    }
+
+    func consume(_ chunk: ByteBuffer) throws {
+        try chunk.withUnsafeReadableBytes { bytes throws in
+            try file?.write(bytes)
+            hasher?.update(bytes)
+            indexer.feed(bytes)
+        }
+    }
+
+    func finishHash() -> SHA256Hasher.Digest {
+        let digest = hasher.take()?.finalize()
+        return digest ?? SHA256Hasher.hash([UInt8]())
+    }
+
+    func finishIndex() -> IndexedFields {
+        let summary = indexer.finish()
+        func join(_ addresses: [Address]) -> String? {
+            guard !addresses.isEmpty else { return nil }
+            return addresses.map { address in
+                if let name = address.name, !name.isEmpty { return "\(name) <\(address.email)>" }
+                return address.email
+            }.joined(separator: ", ")
+        }
+        return IndexedFields(
+            messageID: summary.messageID, date: summary.date, from: join(summary.from), to: join(summary.to),
+            cc: join(summary.cc), subject: summary.subject, hasAttachments: summary.hasAttachments,
+            bodyText: summary.bodyText)
+    }
+
+    func discard() {
+        file?.discard()
+        file = nil
+    }
+}
+
+/// A message fetched and hashed, waiting for its batch.
+struct PendingMessage {
+    enum Action {
+        /// New bytes in `tmp/`.
+        case write(MaildirTemporaryFile)
+        /// Already archived elsewhere: a hard link.
+        case link(String)
+        /// The same bytes earlier in this batch.
+        case linkPending(Int64)
+        /// A file a killed run left in `cur/` without a catalog row.
+        case adopt(String)
+        /// The file of a retired placement (UIDVALIDITY changed) in this folder.
+        case reuse(String)
+    }
+
+    var uid: Int64
+    var sha256: Data
+    var shaHex: String
+    var size: Int
+    var flags: [String]
+    var modseq: UInt64?
+    var internalDate: InternalDate
+    var summary: IndexedFields?
+    var action: Action
+}
