@@ -14,7 +14,7 @@ struct CheckCommandTests {
         let path = try jobs.write(server.accountTOML())
         let env = ["MAILFERRY_TEST_PASSWORD": "alice-pass"]
 
-        let text = try CLI.run(["check", path, "test"], environment: env)
+        let text = try MailFerryCLI.run(["check", path, "test"], environment: env)
         #expect(text.status == 0, "\(text.stderr)")
         #expect(text.stdout.contains("capabilities: "))
         #expect(text.stdout.contains("IMAP4REV1"))
@@ -22,7 +22,7 @@ struct CheckCommandTests {
         #expect(text.stdout.contains("Projects/2024"))
         #expect(!text.stdout.contains("alice-pass") && !text.stderr.contains("alice-pass"))
 
-        let json = try CLI.run(["check", path, "test", "--json"], environment: env)
+        let json = try MailFerryCLI.run(["check", path, "test", "--json"], environment: env)
         #expect(json.status == 0)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
         let folders = try #require(object["folders"] as? [[String: Any]])
@@ -61,7 +61,7 @@ struct CheckCommandTests {
             ("missing", 2, "no account named \"missing\""),
         ]
         for (account, status, expected) in cases {
-            let result = try CLI.run(["check", path, account], environment: env)
+            let result = try MailFerryCLI.run(["check", path, account], environment: env)
             #expect(result.status == status, "\(account): \(result.stderr)")
             #expect(result.stderr.contains(expected), "\(account): \(result.stderr)")
             #expect(result.stderr.contains("\"\(account)\""), "\(account): \(result.stderr)")
@@ -75,7 +75,7 @@ struct CheckCommandTests {
         let jobs = try JobDirectory()
         defer { jobs.remove() }
         let path = try jobs.write("[accounts.a]\nhost = \"h\"\nusr = \"alice\"\npassword_env = \"X\"\n")
-        let result = try CLI.run(["check", path, "a"])
+        let result = try MailFerryCLI.run(["check", path, "a"])
         #expect(result.status == 2)
         #expect(result.stderr.contains("\(path):3: unknown key \"usr\" in [accounts.a]"))
     }

@@ -1,0 +1,81 @@
+import Catalog
+import Engine
+import Foundation
+import TestSupport
+import Testing
+
+/// A run killed with SIGKILL in the middle, then run again: nothing missing, nothing twice.
+@Suite(.serialized) struct CrashTests {
+    func jobFile(_ fixture: BackupFixture) throws -> String {
+        let directory = fixture.directory.deletingLastPathComponent().appendingPathComponent("jobs-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let path = directory.appendingPathComponent("jobs.toml").path
+        let text = """
+            [accounts.alice]
+            host = "localhost"
+            port = \(fixture.server.imapsPort)
+            tls = "implicit"
+            user = "alice"
+            password_env = "MAILFERRY_CRASH_PASSWORD"
+            ca_file = "\(fixture.server.caCertificatePath)"
+
+            [[jobs]]
+            name = "nightly"
+            backup = "alice"
+            into = "\(fixture.directory.path)"
+            """
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    @Test func killedMidRunThenRerun() async throws {
+        let fixture = try BackupFixture()
+        var generator = CorpusGenerator(seed: 11)
+        try fixture.server.deliver(
+            user: "alice", folder: "INBOX", messages: (0..<2500).map { generator.message(ofSize: 4_000 + $0 % 9_000) })
+        try fixture.server.createFolder(user: "alice", name: "Archive/2023")
+        try fixture.server.deliver(
+            user: "alice", folder: "Archive/2023", messages: (0..<400).map { generator.message(ofSize: 6_000 + $0 % 3_000) })
+        let total = 2900
+        let path = try jobFile(fixture)
+        let environment = ["MAILFERRY_CRASH_PASSWORD": "alice-pass"]
+
+        let process = try MailFerryCLI.start(["run", path, "--quiet"], environment: environment)
+        let deadline = Date().addingTimeInterval(120)
+        while process.isRunning, Date() < deadline {
+            let stored = fixture.maildirFiles().count
+            if stored >= 600 { break }
+            usleep(5_000)
+        }
+        let killedMidway = process.isRunning
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        #expect(killedMidway, "the run ended before it could be killed")
+        let partial = fixture.maildirFiles().filter { $0.contains("/cur/") }.count
+        #expect(partial < total)
+
+        let rerun = try MailFerryCLI.run(["run", path], environment: environment)
+        #expect(rerun.status == 0, "\(rerun.stderr)")
+        let server = try await fixture.serverState()
+        #expect(try fixture.backupState() == server.filter { !$0.value.isEmpty })
+        let files = fixture.maildirFiles()
+        #expect(files.filter { $0.contains("/tmp/") }.isEmpty)
+        #expect(files.count == total, "files in the Maildir: \(files.count), messages: \(total)")
+
+        // Python's mailbox module reads what was written.
+        let inbox = fixture.directory.path + "/maildir/alice/INBOX"
+        let check = Process()
+        check.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        check.arguments = ["python3", "-c", "import mailbox,sys; print(len(mailbox.Maildir(sys.argv[1], create=False)))", inbox]
+        let pipe = Pipe()
+        check.standardOutput = pipe
+        try check.run()
+        let count = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        check.waitUntilExit()
+        #expect(count.trimmingCharacters(in: .whitespacesAndNewlines) == "2500")
+
+        let third = try MailFerryCLI.run(["run", path, "--json"], environment: environment)
+        #expect(third.status == 0)
+        #expect(third.stdout.contains("\"event\":\"report\""))
+    }
+}
