@@ -30,6 +30,7 @@ struct AddressListParser {
         let tokens = tokenize()
         var addresses: [Address] = []
         var unit: [Token] = []
+        var unitHasAt = false
         var angleDepth = 0
         for token in tokens {
             switch token.kind {
@@ -43,11 +44,13 @@ struct AddressListParser {
                 .special(UInt8(ascii: ";")):
                 // Outlook users paste lists separated by semicolons: a semicolon ends a mailbox, in a group or not.
                 finishUnit(&unit, into: &addresses)
+                unitHasAt = false
                 angleDepth = 0
-            case .special(UInt8(ascii: ":")) where angleDepth == 0 && !unit.contains(where: { $0.kind == .special(UInt8(ascii: "@")) }):
+            case .special(UInt8(ascii: ":")) where angleDepth == 0 && !unitHasAt:
                 // `display-name ":"` opens a group: the name is not a mailbox.
                 unit.removeAll()
             default:
+                if token.kind == .special(UInt8(ascii: "@")) { unitHasAt = true }
                 unit.append(token)
             }
         }

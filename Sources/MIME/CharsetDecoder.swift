@@ -97,12 +97,15 @@ public struct CharsetDecoder {
 
     /// Lowercased, without quotes, spaces or an RFC 2231 language suffix.
     static func normalize(_ label: String) -> String {
-        var name = Substring(label)
-        if let star = name.firstIndex(of: "*") { name = name[..<star] }
-        let unwanted: Set<Character> = [" ", "\t", "\"", "'"]
-        let start = name.firstIndex { !unwanted.contains($0) } ?? name.endIndex
-        let end = name.lastIndex { !unwanted.contains($0) }.map { name.index(after: $0) } ?? start
-        return String(name[start..<max(start, end)]).lowercased()
+        var bytes: [UInt8] = []
+        for byte in label.utf8 {
+            if byte == UInt8(ascii: "*") { break }
+            bytes.append(byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte)
+        }
+        let unwanted: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "'") }
+        let start = bytes.firstIndex { !unwanted($0) } ?? bytes.endIndex
+        let end = bytes.lastIndex { !unwanted($0) }.map { $0 + 1 } ?? start
+        return String(decoding: bytes[start..<max(start, end)], as: UTF8.self)
     }
 
     static func builtIn(_ name: String) -> Engine? {

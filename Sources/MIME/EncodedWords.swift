@@ -11,13 +11,18 @@ public enum EncodedWords {
         guard bytes.count >= 8, containsMarker(bytes) else { return text }
         var output: [UInt8] = []
         output.reserveCapacity(bytes.count)
+        let lastTerminator = lastTerminator(bytes)
         var run: (charset: String, bytes: [UInt8])?
         var literalStart = 0
         var index = 0
         while index + 1 < bytes.count {
-            guard bytes[index] == UInt8(ascii: "="), bytes[index + 1] == UInt8(ascii: "?"),
-                let word = parseWord(bytes, at: index)
-            else {
+            guard bytes[index] == UInt8(ascii: "="), bytes[index + 1] == UInt8(ascii: "?") else {
+                index += 1
+                continue
+            }
+            // Past the last "?=" no word can end: stop, rather than rescan to the end from every "=?".
+            guard index < lastTerminator else { break }
+            guard let word = parseWord(bytes, at: index) else {
                 index += 1
                 continue
             }
@@ -44,6 +49,15 @@ public enum EncodedWords {
         if let current = run { flush(current, into: &output) }
         output.append(contentsOf: bytes[literalStart...])
         return String(decoding: output, as: UTF8.self)
+    }
+
+    private static func lastTerminator(_ bytes: [UInt8]) -> Int {
+        var index = bytes.count - 2
+        while index >= 0 {
+            if bytes[index] == UInt8(ascii: "?"), bytes[index + 1] == UInt8(ascii: "=") { return index }
+            index -= 1
+        }
+        return -1
     }
 
     private static func containsMarker(_ bytes: [UInt8]) -> Bool {

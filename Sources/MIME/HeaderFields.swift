@@ -20,11 +20,16 @@ public struct HeaderFields: Sendable, Hashable {
 
         /// RFC 5322 section 2.2.3: unfolding removes each CRLF (or bare LF) that precedes whitespace.
         static func unfold(_ raw: [UInt8]) -> String {
+            if !raw.contains(UInt8(ascii: "\n")) { return trimmedText(raw[...]) }
             var bytes: [UInt8] = []
             bytes.reserveCapacity(raw.count)
             for byte in raw where byte != UInt8(ascii: "\r") && byte != UInt8(ascii: "\n") {
                 bytes.append(byte)
             }
+            return trimmedText(bytes[...])
+        }
+
+        private static func trimmedText(_ bytes: ArraySlice<UInt8>) -> String {
             let start = bytes.firstIndex { !$0.isWhitespaceByte } ?? bytes.endIndex
             let end = (bytes.lastIndex { !$0.isWhitespaceByte }).map { $0 + 1 } ?? start
             return CharsetDecoder.decodeUndeclared(bytes[start..<max(start, end)])

@@ -27,20 +27,23 @@ public struct MIMEParameters: Sendable, Hashable {
     ///
     /// Forgiving: comments are dropped, an unterminated quote runs to the end, a parameter without `=` is skipped,
     /// and encoded words (RFC 2047) inside plain values are decoded, since Outlook writes filenames so.
+    static let maxParameters = 1000
+
     public static func split(_ value: String) -> (token: String, parameters: MIMEParameters) {
         let pieces = pieces(Array(value.utf8))
         let token = pieces.first.map { String(decoding: $0.name, as: UTF8.self) } ?? ""
         var parameters = MIMEParameters()
-        var extended: [String: [(section: Int, encoded: Bool, value: [UInt8])]] = [:]
+        var extended: [String: [Int: (encoded: Bool, value: [UInt8])]] = [:]
         var order: [String] = []
-        for piece in pieces.dropFirst() {
+        // Hostile headers carry thousands of parameters; real ones a handful.
+        for piece in pieces.dropFirst().prefix(maxParameters) {
             guard let raw = piece.value else { continue }
             var name = String(decoding: piece.name, as: UTF8.self).lowercased()
             guard !name.isEmpty else { continue }
             guard let star = name.firstIndex(of: "*") else {
-                if !order.contains(name) { order.append(name) }
                 if extended[name] == nil {
-                    extended[name] = [(-1, false, raw)]
+                    order.append(name)
+                    extended[name] = [-1: (false, raw)]
                 }
                 continue
             }
@@ -48,15 +51,14 @@ public struct MIMEParameters: Sendable, Hashable {
             name = String(name[..<star])
             let encoded = suffix.hasSuffix("*") || suffix.isEmpty
             let section = Int(suffix.hasSuffix("*") ? suffix.dropLast() : suffix) ?? 0
-            if !order.contains(name) { order.append(name) }
-            var sections = extended[name] ?? []
+            if extended[name] == nil { order.append(name) }
             // An RFC 2231 value beats a plain one of the same name.
-            sections.removeAll { $0.section == -1 }
-            if !sections.contains(where: { $0.section == section }) { sections.append((section, encoded, raw)) }
-            extended[name] = sections
+            extended[name, default: [:]][-1] = nil
+            if extended[name]![section] == nil { extended[name]![section] = (encoded, raw) }
         }
         for name in order {
-            guard let sections = extended[name]?.sorted(by: { $0.section < $1.section }), let first = sections.first
+            guard let sections = extended[name]?.sorted(by: { $0.key < $1.key }).map({ (section: $0.key, encoded: $0.value.encoded, value: $0.value.value) }),
+                let first = sections.first
             else { continue }
             if first.section == -1 {
                 let plain = CharsetDecoder.decodeUndeclared(first.value)

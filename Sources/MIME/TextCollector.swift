@@ -29,8 +29,7 @@ struct TextCollector {
         var index = 0
         let count = text.count
         while index < count {
-            var end = index
-            while end < count, text[end] != 0x0D, text[end] != 0 { end += 1 }
+            let end = ByteScan.firstOf(0x0D, 0, in: text, from: index)
             if end > index { append(UnsafeRawBufferPointer(rebasing: text[index..<end])) }
             if end < count, text[end] == 0 { append(byte: 0x20) }
             if isFull { return }

@@ -28,8 +28,7 @@ struct UTF8Repair: Sendable {
             let byte = input[index]
             if needed == 0 {
                 if byte < 0x80 {
-                    var end = index + 1
-                    while end < count && input[end] < 0x80 { end += 1 }
+                    let end = ByteScan.asciiEnd(input, from: index + 1)
                     output.append(contentsOf: UnsafeRawBufferPointer(rebasing: input[index..<end]))
                     index = end
                     continue

@@ -175,3 +175,26 @@ struct SplitMix64 {
         return z ^ (z >> 31)
     }
 }
+
+struct HostileHeaderTests {
+    /// Header values shaped to make a naive parser quadratic; each must be read in linear time.
+    static let values: [(String, String)] = [
+        ("Subject", String(repeating: "=?utf-8?q?", count: 20_000)),
+        ("Subject", String(repeating: "=?u?x?", count: 30_000) + "?="),
+        ("To", "a@b" + String(repeating: ":", count: 150_000)),
+        ("Content-Type", "text/plain" + (0..<20_000).map { "; p\($0)=v" }.joined()),
+        ("Content-Type", "text/plain" + (0..<20_000).map { "; name*\($0)*=v" }.joined()),
+        ("Date", String(repeating: "(", count: 100_000)),
+        ("From", String(repeating: "\"", count: 100_001)),
+    ]
+
+    @Test(arguments: values)
+    func pathologicalHeadersAreReadQuickly(name: String, value: String) {
+        let message = Fixtures.crlf("\(name): \(value)\n\nbody\n")
+        let clock = ContinuousClock()
+        var summary = MessageSummary()
+        let elapsed = clock.measure { summary = Fixtures.index(message) }
+        #expect(summary.bodyText == "body")
+        #expect(elapsed < .seconds(5), "\(name) took \(elapsed)")
+    }
+}
