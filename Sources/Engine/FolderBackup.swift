@@ -5,7 +5,6 @@ import IMAPClient
 import IMAPCore
 import MIME
 import MailCore
-import NIOCore
 
 /// Backs up one IMAP folder incrementally (DESIGN.md "Incremental IMAP backup, per folder").
 ///
@@ -186,7 +185,7 @@ final class FolderBackup {
             message.file = try store.createTemporary(in: folderDirectory)
         case .fetchBodyChunk(let chunk):
             guard let message = current, message.file != nil else { return }
-            try message.consume(chunk)
+            try chunk.withUnsafeReadableBytes { try message.consume($0) }
         case .fetchBodyEnd:
             break
         case .fetchEnd:
@@ -399,12 +398,10 @@ final class InFlightMessage {
         }
     }
 
-    func consume(_ chunk: ByteBuffer) throws {
-        try chunk.withUnsafeReadableBytes { bytes throws in
-            try file?.write(bytes)
-            hasher?.update(bytes)
-            indexer.feed(bytes)
-        }
+    func consume(_ bytes: UnsafeRawBufferPointer) throws {
+        try file?.write(bytes)
+        hasher?.update(bytes)
+        indexer.feed(bytes)
     }
 
     func finishHash() -> SHA256Hasher.Digest {

@@ -9,6 +9,8 @@ extension IMAPSession {
         let tag = try await send(.idle)
         try await awaitContinuation(for: tag)
         let done = connection.scheduleWrite(CommandEncoder.idleDone, afterSeconds: maxSeconds)
+        readTimeoutOverride = maxSeconds + endpoint.readTimeoutSeconds
+        defer { readTimeoutOverride = nil }
         while true {
             let event = try await nextEvent()
             switch event {

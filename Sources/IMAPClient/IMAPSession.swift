@@ -20,6 +20,8 @@ public final class IMAPSession {
     var buffer = ByteBuffer()
     var nextTag = 1
     var byeText: String?
+    /// A longer read timeout while the server is expected to stay silent (IDLE).
+    var readTimeoutOverride: Int64?
     /// Capability names, uppercased.
     public internal(set) var capabilities: Set<String> = []
     public internal(set) var isAuthenticated = false
@@ -276,7 +278,8 @@ public final class IMAPSession {
             } catch {
                 throw IMAPError.parse(error)
             }
-            let chunk = try await wrap { () throws(TransportError) in try await connection.read() }
+            let timeout = readTimeoutOverride
+            let chunk = try await wrap { () throws(TransportError) in try await connection.read(timeoutSeconds: timeout) }
             guard let chunk else {
                 if let byeText { throw IMAPError.bye(byeText) }
                 throw IMAPError.connectionClosed

@@ -15,11 +15,13 @@ public final class TransportConnection {
     var inbound: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator
     let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
     let tlsContext: NIOSSLContext?
+    let activity: ReadActivity
 
     init(
-        endpoint: Endpoint, channel: Channel, isEncrypted: Bool, tlsContext: NIOSSLContext?,
+        endpoint: Endpoint, channel: Channel, isEncrypted: Bool, tlsContext: NIOSSLContext?, activity: ReadActivity,
         inbound: NIOAsyncChannelInboundStream<ByteBuffer>, outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
     ) {
+        self.activity = activity
         self.endpoint = endpoint
         self.channel = channel
         self.isEncrypted = isEncrypted
@@ -29,10 +31,27 @@ public final class TransportConnection {
     }
 
     /// The next bytes from the server, or nil once it has closed the connection.
-    public func read() async throws(TransportError) -> ByteBuffer? {
+    ///
+    /// The read timeout counts only while we wait here for the server: a consumer that is slow
+    /// (a stalled disk, a busy machine) never makes the connection time out.
+    public func read(timeoutSeconds: Int64? = nil) async throws(TransportError) -> ByteBuffer? {
+        let seconds = timeoutSeconds ?? endpoint.readTimeoutSeconds
+        let channel = self.channel
+        let activity = self.activity
+        let armed = activity.reads
+        let timer = channel.eventLoop.scheduleTask(in: .seconds(seconds)) {
+            // Bytes that arrived while this task waited for a thread are not silence.
+            guard activity.reads == armed else { return }
+            activity.timedOut = true
+            channel.close(promise: nil)
+        }
+        defer { timer.cancel() }
         do {
-            return try await inbound.next()
+            let bytes = try await inbound.next()
+            if bytes == nil, activity.timedOut { throw TransportError.readTimeout(seconds: seconds) }
+            return bytes
         } catch {
+            if activity.timedOut { throw TransportError.readTimeout(seconds: seconds) }
             throw TransportError.classify(error, endpoint: endpoint)
         }
     }
@@ -87,9 +106,9 @@ public enum Transport {
             .connectTimeout(.seconds(endpoint.connectTimeoutSeconds))
             .channelOption(.socketOption(.so_keepalive), value: 1)
         let implicitTLS = endpoint.tls == .implicit
-        let readTimeout = endpoint.readTimeoutSeconds
         let sni = sniName(endpoint.host)
         let asyncChannel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
+        let activity = ReadActivity()
         do {
             asyncChannel = try await bootstrap.connect(host: endpoint.host, port: endpoint.port) { channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -97,8 +116,7 @@ public enum Transport {
                     if implicitTLS, let tlsContext {
                         try sync.addHandler(NIOSSLClientHandler(context: tlsContext, serverHostname: sni))
                     }
-                    try sync.addHandler(IdleStateHandler(readTimeout: .seconds(readTimeout)))
-                    try sync.addHandler(ReadTimeoutHandler(seconds: readTimeout))
+                    try sync.addHandler(ReadActivityHandler(activity: activity))
                     return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(
                         wrappingChannelSynchronously: channel,
                         configuration: .init(backPressureStrategy: .init(lowWatermark: 4, highWatermark: 16))
@@ -111,7 +129,7 @@ public enum Transport {
         return try await asyncChannel.executeThenClose { inbound, outbound in
             let connection = TransportConnection(
                 endpoint: endpoint, channel: asyncChannel.channel, isEncrypted: implicitTLS,
-                tlsContext: tlsContext, inbound: inbound, outbound: outbound)
+                tlsContext: tlsContext, activity: activity, inbound: inbound, outbound: outbound)
             return try await body(connection)
         }
     }
@@ -148,20 +166,28 @@ public enum Transport {
     }
 }
 
-/// Turns the idle-read event into an error that ends the connection.
-final class ReadTimeoutHandler: ChannelInboundHandler, Sendable {
+/// What the read timeout looks at: reads counted on the event loop as bytes arrive.
+final class ReadActivity: @unchecked Sendable {
+    // Written on the channel's event loop, read by the owning task: behind a lock.
+    private let box = NIOLockedValueBox((reads: UInt64(0), timedOut: false))
+    var reads: UInt64 { box.withLockedValue { $0.reads } }
+    var timedOut: Bool {
+        get { box.withLockedValue { $0.timedOut } }
+        set { box.withLockedValue { $0.timedOut = newValue } }
+    }
+    func noteRead() { box.withLockedValue { $0.reads &+= 1 } }
+}
+
+/// Counts arriving bytes for the read timeout.
+final class ReadActivityHandler: ChannelInboundHandler, Sendable {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
-    let seconds: Int64
-    init(seconds: Int64) { self.seconds = seconds }
+    let activity: ReadActivity
+    init(activity: ReadActivity) { self.activity = activity }
 
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read {
-            context.fireErrorCaught(TransportError.readTimeout(seconds: seconds))
-            context.close(promise: nil)
-        } else {
-            context.fireUserInboundEventTriggered(event)
-        }
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        activity.noteRead()
+        context.fireChannelRead(data)
     }
 }
 

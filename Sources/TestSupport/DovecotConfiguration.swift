@@ -126,12 +126,18 @@ struct DovecotConfiguration: Sendable {
             pop3Services = loginService(
                 "pop3-login", executable: nil, listeners: [plainPOP3, tlsListener("pop3s", ports.pop3s)])
         } else {
+            // Dovecot's built-in imap-login and pop3-login services listen on 143 and 110 unless the listener
+            // is switched off explicitly (port 0); two such servers would fight over those ports.
+            let noIMAP = "  inet_listener imap {\n    port = 0\n  }"
+            let noPOP3 = "  inet_listener pop3 {\n    port = 0\n  }"
             imapServices =
-                loginService("imap-login", executable: nil, listeners: [tlsListener("imaps", ports.imaps)]) + "\n"
+                loginService("imap-login", executable: nil, listeners: [noIMAP, tlsListener("imaps", ports.imaps)])
+                + "\n"
                 + loginService(
                     "mf-imap-login-plain", executable: "imap-login -o ssl=no", protocol: "imap", listeners: [plainIMAP])
             pop3Services =
-                loginService("pop3-login", executable: nil, listeners: [tlsListener("pop3s", ports.pop3s)]) + "\n"
+                loginService("pop3-login", executable: nil, listeners: [noPOP3, tlsListener("pop3s", ports.pop3s)])
+                + "\n"
                 + loginService(
                     "mf-pop3-login-plain", executable: "pop3-login -o ssl=no", protocol: "pop3", listeners: [plainPOP3])
         }

@@ -101,10 +101,14 @@ public final class ScriptedIMAPServer: Sendable {
             state.stopped = true
             return state.connections
         }
-        guard let connections else { return }
-        // shutdown() wakes threads blocked in accept() and recv(); their owners close the descriptors.
+        guard connections != nil else { return }
+        // shutdown() wakes threads blocked in accept() and recv(); their owners close the descriptors. It runs
+        // under the lock that owners hold while they close, so it never reaches a number the process has
+        // already reused for another socket.
         shutdown(listener, Int32(SHUT_RDWR))
-        for fd in connections { shutdown(fd, Int32(SHUT_RDWR)) }
+        state.withLock { state in
+            for fd in state.connections { shutdown(fd, Int32(SHUT_RDWR)) }
+        }
         for _ in 0..<1000 { stoppedSignal.signal() }
     }
 
@@ -140,8 +144,10 @@ public final class ScriptedIMAPServer: Sendable {
         var tag = "*"
         var open = true
         defer {
-            if open { close(fd) }
-            state.withLock { $0.connections.removeAll { $0 == fd } }
+            state.withLock { state in
+                state.connections.removeAll { $0 == fd }
+                if open { close(fd) }
+            }
         }
         for step in steps {
             switch step {
@@ -164,7 +170,10 @@ public final class ScriptedIMAPServer: Sendable {
             case .reset:
                 var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
                 setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
-                close(fd)
+                state.withLock { state in
+                    state.connections.removeAll { $0 == fd }
+                    close(fd)
+                }
                 open = false
                 return
             case .hang:

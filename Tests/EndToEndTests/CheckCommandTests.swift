@@ -5,7 +5,7 @@ import Testing
 /// `mailferry check` run as a user would, against a real Dovecot.
 struct CheckCommandTests {
     @Test func printsCapabilitiesAndFoldersAndJSON() async throws {
-        let server = try DovecotServer.start()
+        let server = try await DovecotServer.started()
         defer { server.stop() }
         try server.createFolder(user: "alice", name: "Entwürfe")
         try server.createFolder(user: "alice", name: "Projects/2024")
@@ -14,7 +14,7 @@ struct CheckCommandTests {
         let path = try jobs.write(server.accountTOML())
         let env = ["MAILFERRY_TEST_PASSWORD": "alice-pass"]
 
-        let text = try MailFerryCLI.run(["check", path, "test"], environment: env)
+        let text = try await MailFerryCLI.running(["check", path, "test"], environment: env)
         #expect(text.status == 0, "\(text.stderr)")
         #expect(text.stdout.contains("capabilities: "))
         #expect(text.stdout.contains("IMAP4REV1"))
@@ -22,7 +22,7 @@ struct CheckCommandTests {
         #expect(text.stdout.contains("Projects/2024"))
         #expect(!text.stdout.contains("alice-pass") && !text.stderr.contains("alice-pass"))
 
-        let json = try MailFerryCLI.run(["check", path, "test", "--json"], environment: env)
+        let json = try await MailFerryCLI.running(["check", path, "test", "--json"], environment: env)
         #expect(json.status == 0)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
         let folders = try #require(object["folders"] as? [[String: Any]])
@@ -33,9 +33,9 @@ struct CheckCommandTests {
     @Test func errorsAreOneLineWithDistinctExitCodes() async throws {
         var options = DovecotServer.Options()
         options.starttls = false
-        let plainOnly = try DovecotServer.start(options)
+        let plainOnly = try await DovecotServer.started(options)
         defer { plainOnly.stop() }
-        let server = try DovecotServer.start()
+        let server = try await DovecotServer.started()
         defer { server.stop() }
         let jobs = try JobDirectory()
         defer { jobs.remove() }
@@ -61,7 +61,7 @@ struct CheckCommandTests {
             ("missing", 2, "no account named \"missing\""),
         ]
         for (account, status, expected) in cases {
-            let result = try MailFerryCLI.run(["check", path, account], environment: env)
+            let result = try await MailFerryCLI.running(["check", path, account], environment: env)
             #expect(result.status == status, "\(account): \(result.stderr)")
             #expect(result.stderr.contains(expected), "\(account): \(result.stderr)")
             #expect(result.stderr.contains("\"\(account)\""), "\(account): \(result.stderr)")
@@ -71,11 +71,11 @@ struct CheckCommandTests {
         }
     }
 
-    @Test func jobFileMistakesNameTheLine() throws {
+    @Test func jobFileMistakesNameTheLine() async throws {
         let jobs = try JobDirectory()
         defer { jobs.remove() }
         let path = try jobs.write("[accounts.a]\nhost = \"h\"\nusr = \"alice\"\npassword_env = \"X\"\n")
-        let result = try MailFerryCLI.run(["check", path, "a"])
+        let result = try await MailFerryCLI.running(["check", path, "a"])
         #expect(result.status == 2)
         #expect(result.stderr.contains("\(path):3: unknown key \"usr\" in [accounts.a]"))
     }

@@ -23,8 +23,16 @@ final class BackupFixture {
     let account: AccountConfig
     let job: JobConfig
 
-    init(_ options: DovecotServer.Options = .init(), include: [String] = [], exclude: [String] = []) throws {
-        server = try DovecotServer.start(options)
+    /// Starts the server off the concurrency pool.
+    static func make(_ options: DovecotServer.Options = .init(), include: [String] = [], exclude: [String] = [])
+        async throws -> BackupFixture
+    {
+        let server = try await DovecotServer.started(options)
+        return BackupFixture(server: server, include: include, exclude: exclude)
+    }
+
+    init(server: DovecotServer, include: [String] = [], exclude: [String] = []) {
+        self.server = server
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("backup-\(UUID().uuidString)")
         setenv("MAILFERRY_FIXTURE_PASSWORD", "alice-pass", 1)
         account = AccountConfig(
@@ -39,8 +47,13 @@ final class BackupFixture {
     }
 
     deinit {
-        server.stop()
-        try? FileManager.default.removeItem(at: directory)
+        // Stopping blocks for about a second: not on a concurrency thread (the exit hook catches stragglers).
+        let server = self.server
+        let directory = self.directory
+        Thread {
+            server.stop()
+            try? FileManager.default.removeItem(at: directory)
+        }.start()
     }
 
     func backup() async throws -> BackupReport {

@@ -10,7 +10,7 @@ import Testing
 /// Incremental IMAP backup against a real Dovecot, checked message by message.
 @Suite(.serialized) struct BackupTests {
     @Test func fullBackupMatchesTheServerAndARerunFetchesNothing() async throws {
-        let fixture = try BackupFixture()
+        let fixture = try await BackupFixture.make()
         try loadStandardMailbox(fixture.server, bigAttachment: 20 << 20)
         let server = try await fixture.serverState()
         #expect(server.values.reduce(0) { $0 + $1.count } >= 500)
@@ -36,7 +36,7 @@ import Testing
     }
 
     @Test func newMailFlagChangesExpungesAndARecreatedFolder() async throws {
-        let fixture = try BackupFixture()
+        let fixture = try await BackupFixture.make()
         try loadStandardMailbox(fixture.server, extra: 60)
         _ = try await fixture.backup()
 
@@ -76,7 +76,7 @@ import Testing
     }
 
     @Test func hostileFolderNamesStayInsideTheBackup() async throws {
-        let fixture = try BackupFixture()
+        let fixture = try await BackupFixture.make()
         for name in Corpus.hostileFolderNames {
             try fixture.server.createFolder(user: "alice", name: name)
             var generator = CorpusGenerator(seed: UInt64(name.utf8.count))
@@ -97,7 +97,7 @@ import Testing
     }
 
     @Test func aSecondRunOnTheSameDirectoryIsRefused() async throws {
-        let fixture = try BackupFixture()
+        let fixture = try await BackupFixture.make()
         try FileManager.default.createDirectory(at: fixture.directory, withIntermediateDirectories: true)
         let lock = try BackupLock(directory: fixture.directory.path)
         await #expect {
@@ -110,7 +110,7 @@ import Testing
     }
 
     @Test func includeAndExcludeGlobs() async throws {
-        let fixture = try BackupFixture(exclude: ["Projects*", "Junk"])
+        let fixture = try await BackupFixture.make(exclude: ["Projects*", "Junk"])
         try loadStandardMailbox(fixture.server, extra: 20)
         let report = try await fixture.backup()
         #expect(!report.folders.contains { $0.name.hasPrefix("Projects") || $0.name == "Junk" })

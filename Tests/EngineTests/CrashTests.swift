@@ -29,7 +29,7 @@ import Testing
     }
 
     @Test func killedMidRunThenRerun() async throws {
-        let fixture = try BackupFixture()
+        let fixture = try await BackupFixture.make()
         var generator = CorpusGenerator(seed: 11)
         try fixture.server.deliver(
             user: "alice", folder: "INBOX", messages: (0..<2500).map { generator.message(ofSize: 4_000 + $0 % 9_000) })
@@ -45,7 +45,7 @@ import Testing
         while process.isRunning, Date() < deadline {
             let stored = fixture.maildirFiles().count
             if stored >= 600 { break }
-            usleep(5_000)
+            try await Task.sleep(for: .milliseconds(5))
         }
         let killedMidway = process.isRunning
         kill(process.processIdentifier, SIGKILL)
@@ -54,7 +54,7 @@ import Testing
         let partial = fixture.maildirFiles().filter { $0.contains("/cur/") }.count
         #expect(partial < total)
 
-        let rerun = try MailFerryCLI.run(["run", path], environment: environment)
+        let rerun = try await MailFerryCLI.running(["run", path], environment: environment)
         #expect(rerun.status == 0, "\(rerun.stderr)")
         let server = try await fixture.serverState()
         #expect(try fixture.backupState() == server.filter { !$0.value.isEmpty })
@@ -74,7 +74,7 @@ import Testing
         check.waitUntilExit()
         #expect(count.trimmingCharacters(in: .whitespacesAndNewlines) == "2500")
 
-        let third = try MailFerryCLI.run(["run", path, "--json"], environment: environment)
+        let third = try await MailFerryCLI.running(["run", path, "--json"], environment: environment)
         #expect(third.status == 0)
         #expect(third.stdout.contains("\"event\":\"report\""))
     }

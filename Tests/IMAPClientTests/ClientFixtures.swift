@@ -35,9 +35,15 @@ let testLogger: Logger = {
 func withServer<Result>(_ options: DovecotServer.Options = .init(), _ body: (DovecotServer) async throws -> Result)
     async throws -> Result
 {
-    let server = try DovecotServer.start(options)
-    defer { server.stop() }
-    return try await body(server)
+    let server = try await DovecotServer.started(options)
+    do {
+        let result = try await body(server)
+        await server.stopped()
+        return result
+    } catch {
+        await server.stopped()
+        throw error
+    }
 }
 
 /// A small well-formed message with CRLF line ends.
