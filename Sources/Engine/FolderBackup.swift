@@ -33,6 +33,9 @@ final class FolderBackup {
     // State of one pass.
     var uidValidity: Int64 = 0
     var pending: [PendingMessage] = []
+    /// Index into `pending` by hash and the UIDs in it, so that each message costs O(1).
+    var pendingBySHA: [Data: Int64] = [:]
+    var pendingUIDs: Set<Int64> = []
     var pendingBytes = 0
     var orphans: [Substring: String] = [:]
     var reusable: [Data: String] = [:]
@@ -202,7 +205,7 @@ final class FolderBackup {
             message.discard()
             return
         }
-        guard expectedSet.contains(uid), !saved.contains(uid), !pending.contains(where: { $0.uid == uid }) else {
+        guard expectedSet.contains(uid), !saved.contains(uid), !pendingUIDs.contains(uid) else {
             message.discard()
             return
         }
@@ -226,9 +229,9 @@ final class FolderBackup {
             file.discard()
             orphans[hex.prefix(16)] = nil
             action = .adopt(orphan)
-        } else if let earlier = pending.first(where: { $0.sha256 == sha }) {
+        } else if let earlier = pendingBySHA[sha] {
             file.discard()
-            action = .linkPending(earlier.uid)
+            action = .linkPending(earlier)
             summary = nil
         } else if let copy = try catalog.archivedCopy(sha256: sha) {
             summary = nil
@@ -242,6 +245,8 @@ final class FolderBackup {
                 uid: uid, sha256: sha, shaHex: hex, size: size, flags: flags, modseq: message.modSeq,
                 internalDate: date, summary: summary, action: action))
         pendingBytes += size
+        pendingUIDs.insert(uid)
+        if pendingBySHA[sha] == nil { pendingBySHA[sha] = uid }
         if pending.count >= limits.batchMessages || pendingBytes >= limits.batchBytes {
             try commitBatch()
         }
@@ -301,6 +306,8 @@ final class FolderBackup {
             progress.report(.messageSaved(bytes: Int(message.size)))
         }
         pending = []
+        pendingBySHA = [:]
+        pendingUIDs = []
         pendingBytes = 0
     }
 

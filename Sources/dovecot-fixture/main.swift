@@ -8,13 +8,13 @@ import TestSupport
 /// `dovecot-fixture`: a private Dovecot for `script/demo` and `script/bench`.
 ///
 ///     dovecot-fixture start --state FILE [--layout slash|dot] [--no-starttls] [--user NAME]
-///                           [--load-samples DIR] [--generate N] [--folder NAME] [--seed S]
+///                           [--load-samples DIR] [--generate N] [--big-message MB] [--folder NAME] [--seed S]
 ///     dovecot-fixture stop --state FILE
 ///
 /// `start` writes the server's coordinates as JSON to FILE, prints them, and runs until SIGTERM or SIGINT.
 let usageText = """
     usage: dovecot-fixture start --state FILE [--layout slash|dot] [--no-starttls] [--user NAME]
-                                 [--load-samples DIR] [--generate N] [--folder NAME] [--seed S]
+                                 [--load-samples DIR] [--generate N] [--big-message MB] [--folder NAME] [--seed S]
            dovecot-fixture stop --state FILE
 
     start   runs a private Dovecot on free 127.0.0.1 ports until SIGTERM/SIGINT; FILE receives
@@ -35,6 +35,7 @@ struct Arguments {
     var generate = 0
     var folder = "INBOX"
     var seed: UInt64 = 1
+    var bigMessageMB = 0
 
     init(_ arguments: [String]) throws {
         var rest = arguments[...]
@@ -62,6 +63,11 @@ struct Arguments {
                 guard let count = Int(try value(option)), count >= 0 else { throw FixtureError.usage("--generate N") }
                 generate = count
             case "--folder": folder = try value(option)
+            case "--big-message":
+                guard let megabytes = Int(try value(option)), megabytes > 0 else {
+                    throw FixtureError.usage("--big-message MB")
+                }
+                bigMessageMB = megabytes
             case "--seed":
                 guard let parsed = UInt64(try value(option)) else { throw FixtureError.usage("--seed S") }
                 seed = parsed
@@ -117,19 +123,14 @@ func writeState(_ server: DovecotServer, to path: String) throws -> Data {
 func start(_ arguments: Arguments) throws -> Never {
     let statePath = arguments.state!
     let server = try DovecotServer.start(.init(starttls: arguments.starttls, layout: arguments.layout))
-    // From here on SIGTERM/SIGINT stop the server instead of killing the fixture outright.
-    signal(SIGTERM, SIG_IGN)
-    signal(SIGINT, SIG_IGN)
-    let signals = [SIGTERM, SIGINT].map { number -> DispatchSourceSignal in
-        let source = DispatchSource.makeSignalSource(signal: number, queue: .main)
-        source.setEventHandler {
-            log("stopping (signal \(number))")
-            server.stop()
-            unlink(statePath)
-            exit(0)
+    // From here on SIGTERM/SIGINT stop the server instead of killing the fixture outright: the handler
+    // only writes to a pipe (all a signal handler may do), and the main thread waits on that pipe.
+    guard pipe(&signalPipe) == 0 else { throw FixtureError.usage("cannot create a pipe") }
+    for number in [SIGTERM, SIGINT] {
+        signal(number) { received in
+            var byte = UInt8(truncatingIfNeeded: received)
+            _ = write(signalPipe[1], &byte, 1)
         }
-        source.resume()
-        return source
     }
     do {
         if let samples = arguments.samples {
@@ -144,16 +145,28 @@ func start(_ arguments: Arguments) throws -> Never {
             let seconds = String(format: "%.1f", Date().timeIntervalSince(started))
             log("generated \(count) messages into \(arguments.folder) in \(seconds) s")
         }
+        if arguments.bigMessageMB > 0 {
+            var generator = CorpusGenerator(seed: arguments.seed &+ 1)
+            let message = generator.withAttachment(attachmentSize: arguments.bigMessageMB << 20)
+            try server.deliver(user: arguments.user, folder: arguments.folder, messages: [message])
+            log("delivered one message with a \(arguments.bigMessageMB) MB attachment into \(arguments.folder)")
+        }
         let json = try writeState(server, to: statePath)
         FileHandle.standardOutput.write(json + Data("\n".utf8))
     } catch {
         server.stop()
         throw error
     }
-    withExtendedLifetime(signals) {
-        dispatchMain()
-    }
+    var received: UInt8 = 0
+    while read(signalPipe[0], &received, 1) < 0, errno == EINTR {}
+    log("stopping (signal \(received))")
+    server.stop()
+    unlink(statePath)
+    exit(0)
 }
+
+/// Written by the signal handler, read by the main thread.
+nonisolated(unsafe) var signalPipe: [Int32] = [-1, -1]
 
 func stop(_ arguments: Arguments) throws {
     let statePath = arguments.state!
