@@ -32,18 +32,18 @@ final class FolderBackup {
 
     // State of one pass.
     var uidValidity: Int64 = 0
-    var pending: [PendingMessage] = []
-    /// Index into `pending` by hash and the UIDs in it, so that each message costs O(1).
-    var pendingBySHA: [Data: Int64] = [:]
-    var pendingUIDs: Set<Int64> = []
-    var pendingBytes = 0
+    var batch: [FetchedMessage] = []
+    var batchBytes = 0
+    /// UIDs received in this pass (a server may send a message twice).
+    var received: Set<Int64> = []
+    var committer: BatchCommitter?
+    var committing: Task<BatchCommitter.Outcome, any Error>?
     var orphans: [Substring: String] = [:]
     var reusable: [Data: String] = [:]
     var live: [Int64: LivePlacement] = [:]
     var expected: [Int64] = []
     var expectedSet: Set<Int64> = []
     var position = (index: 0, count: 0)
-    var saved: Set<Int64> = []
     var highWater: Int64 = 0
     var current: InFlightMessage?
 
@@ -162,21 +162,63 @@ final class FolderBackup {
         }
         var items = IMAPSession.backupItems
         if session.hasCapability("CONDSTORE") { items.append(.modSeq) }
-        let completions = try await session.pipeline(
-            sets.map { .uidFetch($0, items, changedSince: nil) }, window: limits.fetchWindow, allowFailure: true
-        ) { event in
-            try self.handle(event)
+        committer = BatchCommitter(
+            catalog: catalog, store: store, folderDirectory: folderDirectory, folderID: record.id!,
+            uidValidity: uidValidity, clock: clock, progress: progress, expected: expected, highWater: after,
+            orphans: orphans, reusable: reusable)
+        let completions: [IMAPSession.Completion]
+        do {
+            completions = try await session.pipeline(
+                sets.map { .uidFetch($0, items, changedSince: nil) }, window: limits.fetchWindow, allowFailure: true
+            ) { event in
+                try await self.handle(event)
+            }
+            try await handOver()
+            try await settle()
+        } catch {
+            // Never leave a batch half-handled behind: wait for the one being committed.
+            current?.discard()
+            for message in batch { message.file.discard() }
+            batch = []
+            _ = try? await committing?.value
+            committing = nil
+            highWater = committer?.highWater ?? highWater
+            throw error
         }
-        try commitBatch()
+        highWater = committer?.highWater ?? highWater
         for completion in completions where completion.tagged.status != .ok {
             report.failedMessages.append("UID FETCH failed: \(completion.tagged.text.text)")
         }
+        let saved = committer?.saved ?? []
         for uid in expected where !saved.contains(uid) {
             report.failedMessages.append("UID \(uid): the server did not send the message")
         }
     }
 
-    func handle(_ event: ResponseEvent) throws {
+    /// Starts committing the current batch once the previous commit is done.
+    func handOver() async throws {
+        try await settle()
+        guard !batch.isEmpty, let committer else { return }
+        let handed = batch
+        batch = []
+        batchBytes = 0
+        committing = Task { try committer.commit(handed) }
+    }
+
+    /// Waits for the batch being committed and counts it.
+    func settle() async throws {
+        guard let task = committing else { return }
+        committing = nil
+        let outcome = try await task.value
+        for message in outcome.stored {
+            live[message.uid] = LivePlacement(id: 0, uid: message.uid, flags: message.flags, maildirPath: message.maildirPath)
+            report.newMessages += 1
+            report.newBytes += message.size
+        }
+        report.deduplicated += outcome.deduplicated
+    }
+
+    func handle(_ event: ResponseEvent) async throws {
         switch event {
         case .fetchStart:
             current = InFlightMessage()
@@ -194,18 +236,14 @@ final class FolderBackup {
         case .fetchEnd:
             guard let message = current else { return }
             current = nil
-            try finish(message)
+            try await finish(message)
         default:
             break
         }
     }
 
-    func finish(_ message: InFlightMessage) throws {
-        guard let uid = message.uid else {
-            message.discard()
-            return
-        }
-        guard expectedSet.contains(uid), !saved.contains(uid), !pendingUIDs.contains(uid) else {
+    func finish(_ message: InFlightMessage) async throws {
+        guard let uid = message.uid, expectedSet.contains(uid), !received.contains(uid) else {
             message.discard()
             return
         }
@@ -214,101 +252,18 @@ final class FolderBackup {
             message.discard()
             return
         }
+        received.insert(uid)
         let digest = message.finishHash()
-        let sha = Data(digest.bytes)
-        let hex = digest.hex
-        let size = file.size
-        let flags = message.flags.filter { $0.name.lowercased() != "\\recent" }.map(\.name)
-        var action: PendingMessage.Action = .write(file)
-        var summary: IndexedFields? = message.finishIndex()
-        if let path = reusable[sha], store.fileSize(path) == size {
-            file.discard()
-            reusable[sha] = nil
-            action = .reuse(path)
-        } else if let orphan = orphans[hex.prefix(16)], store.fileSize(orphan) == size {
-            file.discard()
-            orphans[hex.prefix(16)] = nil
-            action = .adopt(orphan)
-        } else if let earlier = pendingBySHA[sha] {
-            file.discard()
-            action = .linkPending(earlier)
-            summary = nil
-        } else if let copy = try catalog.archivedCopy(sha256: sha) {
-            summary = nil
-            if let path = copy.maildirPath, store.fileSize(path) == size {
-                file.discard()
-                action = .link(path)
-            }
+        batch.append(
+            FetchedMessage(
+                uid: uid, sha256: Data(digest.bytes), shaHex: digest.hex, size: file.size,
+                flags: message.flags.filter { $0.name.lowercased() != "\\recent" }.map(\.name),
+                modseq: message.modSeq, internalDate: date, file: file))
+        message.file = nil
+        batchBytes += file.size
+        if batch.count >= limits.batchMessages || batchBytes >= limits.batchBytes {
+            try await handOver()
         }
-        pending.append(
-            PendingMessage(
-                uid: uid, sha256: sha, shaHex: hex, size: size, flags: flags, modseq: message.modSeq,
-                internalDate: date, summary: summary, action: action))
-        pendingBytes += size
-        pendingUIDs.insert(uid)
-        if pendingBySHA[sha] == nil { pendingBySHA[sha] = uid }
-        if pending.count >= limits.batchMessages || pendingBytes >= limits.batchBytes {
-            try commitBatch()
-        }
-    }
-
-    /// Makes the batch durable in the archive, then records it in one catalog transaction.
-    func commitBatch() throws {
-        guard !pending.isEmpty else { return }
-        var stored: [StoredMessage] = []
-        var pathsByUID: [Int64: String] = [:]
-        for message in pending {
-            if case .write(let file) = message.action { try file.finish() }
-        }
-        for message in pending {
-            let name = MaildirStore.messageName(flags: message.flags, sha256Hex: message.shaHex)
-            let path: String
-            switch message.action {
-            case .write(let file):
-                path = try store.commit(file, name: name)
-            case .link(let existing):
-                path = try store.link(existing: existing, into: folderDirectory, name: name)
-                report.deduplicated += 1
-            case .linkPending(let uid):
-                path = try store.link(existing: pathsByUID[uid]!, into: folderDirectory, name: name)
-                report.deduplicated += 1
-            case .adopt(let orphan), .reuse(let orphan):
-                path = folderDirectory + "/cur/" + name
-                try store.move(orphan, to: path)
-                if case .reuse = message.action {
-                    try catalog.repoint(from: orphan, to: path)
-                    report.deduplicated += 1
-                }
-            }
-            pathsByUID[message.uid] = path
-            stored.append(
-                StoredMessage(
-                    sha256: message.sha256, size: Int64(message.size), uid: message.uid,
-                    flags: message.flags.joined(separator: " "), modseq: message.modseq.map(Int64.init),
-                    internalDate: message.internalDate.description,
-                    internalDateUnix: message.internalDate.secondsSince1970, maildirPath: path,
-                    summary: message.summary))
-        }
-        try store.syncDirectory(folderDirectory + "/cur")
-        for message in pending { saved.insert(message.uid) }
-        // The high-water mark never passes a message that is still missing.
-        var mark = highWater
-        for uid in expected where uid > mark {
-            guard saved.contains(uid) else { break }
-            mark = uid
-        }
-        highWater = mark
-        try catalog.record(stored, folderID: record.id!, uidValidity: uidValidity, highestUID: mark, now: clock())
-        for message in stored {
-            live[message.uid] = LivePlacement(id: 0, uid: message.uid, flags: message.flags, maildirPath: message.maildirPath)
-            report.newMessages += 1
-            report.newBytes += message.size
-            progress.report(.messageSaved(bytes: Int(message.size)))
-        }
-        pending = []
-        pendingBySHA = [:]
-        pendingUIDs = []
-        pendingBytes = 0
     }
 
     func findOrphans() {
@@ -392,7 +347,6 @@ final class InFlightMessage {
     var file: MaildirTemporaryFile?
     var bodyMissing = false
     var hasher: SHA256Hasher? = SHA256Hasher()
-    var indexer = MessageIndexer()
 
     func apply(_ attribute: FetchAttribute) {
         switch attribute {
@@ -408,27 +362,11 @@ final class InFlightMessage {
     func consume(_ bytes: UnsafeRawBufferPointer) throws {
         try file?.write(bytes)
         hasher?.update(bytes)
-        indexer.feed(bytes)
     }
 
     func finishHash() -> SHA256Hasher.Digest {
         let digest = hasher.take()?.finalize()
         return digest ?? SHA256Hasher.hash([UInt8]())
-    }
-
-    func finishIndex() -> IndexedFields {
-        let summary = indexer.finish()
-        func join(_ addresses: [Address]) -> String? {
-            guard !addresses.isEmpty else { return nil }
-            return addresses.map { address in
-                if let name = address.name, !name.isEmpty { return "\(name) <\(address.email)>" }
-                return address.email
-            }.joined(separator: ", ")
-        }
-        return IndexedFields(
-            messageID: summary.messageID, date: summary.date, from: join(summary.from), to: join(summary.to),
-            cc: join(summary.cc), subject: summary.subject, hasAttachments: summary.hasAttachments,
-            bodyText: summary.bodyText)
     }
 
     func discard() {
@@ -437,28 +375,3 @@ final class InFlightMessage {
     }
 }
 
-/// A message fetched and hashed, waiting for its batch.
-struct PendingMessage {
-    enum Action {
-        /// New bytes in `tmp/`.
-        case write(MaildirTemporaryFile)
-        /// Already archived elsewhere: a hard link.
-        case link(String)
-        /// The same bytes earlier in this batch.
-        case linkPending(Int64)
-        /// A file a killed run left in `cur/` without a catalog row.
-        case adopt(String)
-        /// The file of a retired placement (UIDVALIDITY changed) in this folder.
-        case reuse(String)
-    }
-
-    var uid: Int64
-    var sha256: Data
-    var shaHex: String
-    var size: Int
-    var flags: [String]
-    var modseq: UInt64?
-    var internalDate: InternalDate
-    var summary: IndexedFields?
-    var action: Action
-}

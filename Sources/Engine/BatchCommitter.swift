@@ -1,0 +1,186 @@
+import Archives
+import Catalog
+import Foundation
+import IMAPCore
+import MIME
+import MailCore
+
+/// The second stage of a folder backup, run beside the fetching: for each batch it indexes the new
+/// messages, decides which bytes are new and which are already archived, makes the batch durable
+/// (fsync, rename, fsync the directory) and records it in one catalog transaction.
+///
+/// It owns all state that decides what a message becomes, and runs one batch at a time.
+final class BatchCommitter: @unchecked Sendable {
+    struct Outcome: Sendable {
+        var stored: [StoredMessage] = []
+        var deduplicated = 0
+    }
+
+    let catalog: Catalog
+    let store: MaildirStore
+    let folderDirectory: String
+    let folderID: Int64
+    let uidValidity: Int64
+    let clock: @Sendable () -> Int64
+    let progress: any ProgressSink
+    /// UIDs the folder pass expects, in order: the high-water mark never passes a missing one.
+    let expected: [Int64]
+    var orphans: [Substring: String]
+    var reusable: [Data: String]
+    var saved: Set<Int64> = []
+    private(set) var highWater: Int64
+
+    init(
+        catalog: Catalog, store: MaildirStore, folderDirectory: String, folderID: Int64, uidValidity: Int64,
+        clock: @escaping @Sendable () -> Int64, progress: any ProgressSink, expected: [Int64], highWater: Int64,
+        orphans: [Substring: String], reusable: [Data: String]
+    ) {
+        self.catalog = catalog
+        self.store = store
+        self.folderDirectory = folderDirectory
+        self.folderID = folderID
+        self.uidValidity = uidValidity
+        self.clock = clock
+        self.progress = progress
+        self.expected = expected
+        self.highWater = highWater
+        self.orphans = orphans
+        self.reusable = reusable
+    }
+
+    func commit(_ batch: [FetchedMessage]) throws -> Outcome {
+        var outcome = Outcome()
+        var planned: [(message: FetchedMessage, action: Action, summary: IndexedFields?)] = []
+        var firstInBatch: [Data: Int64] = [:]
+        do {
+            for message in batch {
+                let (action, summary) = try plan(message, firstInBatch: &firstInBatch)
+                planned.append((message, action, summary))
+            }
+            for entry in planned {
+                if case .write = entry.action { try entry.message.file.finish() } else { entry.message.file.discard() }
+            }
+        } catch {
+            for message in batch { message.file.discard() }
+            throw error
+        }
+        var pathsByUID: [Int64: String] = [:]
+        for (message, action, summary) in planned {
+            let name = MaildirStore.messageName(flags: message.flags, sha256Hex: message.shaHex)
+            let path: String
+            switch action {
+            case .write:
+                path = try store.commit(message.file, name: name)
+            case .link(let existing):
+                path = try store.link(existing: existing, into: folderDirectory, name: name)
+                outcome.deduplicated += 1
+            case .linkEarlier(let uid):
+                path = try store.link(existing: pathsByUID[uid]!, into: folderDirectory, name: name)
+                outcome.deduplicated += 1
+            case .adopt(let orphan):
+                path = folderDirectory + "/cur/" + name
+                try store.move(orphan, to: path)
+            case .reuse(let earlier):
+                path = folderDirectory + "/cur/" + name
+                try store.move(earlier, to: path)
+                try catalog.repoint(from: earlier, to: path)
+                outcome.deduplicated += 1
+            }
+            pathsByUID[message.uid] = path
+            outcome.stored.append(
+                StoredMessage(
+                    sha256: message.sha256, size: Int64(message.size), uid: message.uid,
+                    flags: message.flags.joined(separator: " "), modseq: message.modseq.map(Int64.init),
+                    internalDate: message.internalDate.description,
+                    internalDateUnix: message.internalDate.secondsSince1970, maildirPath: path, summary: summary))
+        }
+        try store.syncDirectory(folderDirectory + "/cur")
+        for message in batch { saved.insert(message.uid) }
+        var mark = highWater
+        for uid in expected where uid > mark {
+            guard saved.contains(uid) else { break }
+            mark = uid
+        }
+        highWater = mark
+        try catalog.record(outcome.stored, folderID: folderID, uidValidity: uidValidity, highestUID: mark, now: clock())
+        for message in outcome.stored { progress.report(.messageSaved(bytes: Int(message.size))) }
+        return outcome
+    }
+
+    enum Action {
+        case write
+        case link(String)
+        case linkEarlier(Int64)
+        case adopt(String)
+        case reuse(String)
+    }
+
+    /// What a message becomes: new bytes, or a name for bytes the archive already has.
+    func plan(_ message: FetchedMessage, firstInBatch: inout [Data: Int64]) throws -> (Action, IndexedFields?) {
+        let size = message.size
+        if let path = reusable[message.sha256], store.fileSize(path) == size {
+            reusable[message.sha256] = nil
+            return (.reuse(path), nil)
+        }
+        let tag = message.shaHex.prefix(16)
+        if let orphan = orphans[tag], store.fileSize(orphan) == size {
+            orphans[tag] = nil
+            let known = try catalog.archivedCopy(sha256: message.sha256) != nil
+            return (.adopt(orphan), known ? nil : try index(message))
+        }
+        if let earlier = firstInBatch[message.sha256] { return (.linkEarlier(earlier), nil) }
+        firstInBatch[message.sha256] = message.uid
+        if let copy = try catalog.archivedCopy(sha256: message.sha256) {
+            if let path = copy.maildirPath, store.fileSize(path) == size { return (.link(path), nil) }
+            return (.write, nil)
+        }
+        return (.write, try index(message))
+    }
+
+    /// Indexes a message from its file (still in the page cache).
+    func index(_ message: FetchedMessage) throws -> IndexedFields {
+        var indexer = MessageIndexer()
+        let descriptor = open(message.file.path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw ArchiveError("open", path: message.file.path, code: errno) }
+        defer { close(descriptor) }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
+        defer { buffer.deallocate() }
+        while true {
+            let count = read(descriptor, buffer.baseAddress, buffer.count)
+            if count < 0, errno == EINTR { continue }
+            guard count >= 0 else { throw ArchiveError("read", path: message.file.path, code: errno) }
+            if count == 0 { break }
+            indexer.feed(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+        }
+        return IndexedFields(indexer.finish())
+    }
+}
+
+/// A message fetched into `tmp/` and hashed, waiting for its batch.
+struct FetchedMessage: @unchecked Sendable {
+    var uid: Int64
+    var sha256: Data
+    var shaHex: String
+    var size: Int
+    var flags: [String]
+    var modseq: UInt64?
+    var internalDate: InternalDate
+    /// Owned by the committer once handed over.
+    var file: MaildirTemporaryFile
+}
+
+extension IndexedFields {
+    init(_ summary: MessageSummary) {
+        func join(_ addresses: [Address]) -> String? {
+            guard !addresses.isEmpty else { return nil }
+            return addresses.map { address in
+                if let name = address.name, !name.isEmpty { return "\(name) <\(address.email)>" }
+                return address.email
+            }.joined(separator: ", ")
+        }
+        self.init(
+            messageID: summary.messageID, date: summary.date, from: join(summary.from), to: join(summary.to),
+            cc: join(summary.cc), subject: summary.subject, hasAttachments: summary.hasAttachments,
+            bodyText: summary.bodyText)
+    }
+}
