@@ -13,8 +13,8 @@ import MailCore
 /// any point leaves at worst files the catalog does not know, which the next run adopts by hash.
 final class FolderBackup {
     struct Limits {
-        var batchMessages = 500
-        var batchBytes = 64 << 20
+        var batchMessages = 200
+        var batchBytes = 32 << 20
         var fetchUIDsPerCommand = 250
         var fetchWindow = 4
     }
