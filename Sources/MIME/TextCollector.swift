@@ -24,8 +24,6 @@ struct TextCollector {
     mutating func appendPlain(_ text: UnsafeRawBufferPointer) {
         guard !isFull, !text.isEmpty else { return }
         writeSeparator()
-        let room = limit - bytes.count
-        bytes.reserveCapacity(bytes.count + min(room, text.count))
         var index = 0
         let count = text.count
         while index < count {
