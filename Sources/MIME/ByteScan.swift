@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Word-at-a-time scans over raw bytes: text is mostly ASCII, and checking eight bytes per step keeps the
 /// per-byte loops for the rare interesting byte.
 enum ByteScan {
@@ -34,6 +40,32 @@ enum ByteScan {
         }
         while index < count, buffer[index] != a, buffer[index] != b { index += 1 }
         return index
+    }
+
+    /// The end of the whole lines from `start` on up to the first line that begins with `--` (a line can begin at
+    /// `start` only when not `continuing` one from an earlier buffer); `start` when there are none. The lines
+    /// end with their LF: an unfinished last line is not included.
+    static func linesWithoutLeadingDashes(_ buffer: UnsafeRawBufferPointer, from start: Int, continuing: Bool) -> Int {
+        guard let base = buffer.baseAddress else { return start }
+        let count = buffer.count
+        var index = start
+        var limit = count
+        // Dashes are rare in text and absent from base64, so hunting for them skips most bytes at memchr speed.
+        while index < count, let found = memchr(base + index, 0x2D, count - index) {
+            let dash = UnsafeRawPointer(found) - base
+            let atLineStart = dash == start ? !continuing : base.load(fromByteOffset: dash - 1, as: UInt8.self) == 0x0A
+            if atLineStart && dash + 1 < count && base.load(fromByteOffset: dash + 1, as: UInt8.self) == 0x2D {
+                limit = dash
+                break
+            }
+            index = dash + 1
+        }
+        guard limit > start else { return start }
+        if limit < count { return limit }
+        // Back over the unfinished last line, which is short unless the buffer holds a giant one.
+        var end = count
+        while end > start && base.load(fromByteOffset: end - 1, as: UInt8.self) != 0x0A { end -= 1 }
+        return end
     }
 
     @inline(__always)

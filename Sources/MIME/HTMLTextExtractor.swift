@@ -27,10 +27,13 @@ struct HTMLTextExtractor {
     private var rawTextEnd: [UInt8] = []
     private var pendingSpace = false
     private var atLineStart = true
+    /// The last byte of the previous input, so that a `/>` split between two inputs still closes its tag.
+    private var previousInputByte: UInt8 = 0
 
     mutating func feed(_ input: UnsafeRawBufferPointer, into output: inout TextCollector) {
         var index = 0
         let count = input.count
+        defer { if count > 0 { previousInputByte = input[count - 1] } }
         while index < count {
             if output.isFull { return }
             let byte = input[index]
@@ -83,7 +86,8 @@ struct HTMLTextExtractor {
                 } else if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'") {
                     state = .tagBody(quote: byte)
                 } else if byte == UInt8(ascii: ">") {
-                    endTag(selfClosing: index > 0 && input[index - 1] == UInt8(ascii: "/"), into: &output)
+                    let previous = index > 0 ? input[index - 1] : previousInputByte
+                    endTag(selfClosing: previous == UInt8(ascii: "/"), into: &output)
                 }
             case .bang(let dashes):
                 if byte == UInt8(ascii: "-") {

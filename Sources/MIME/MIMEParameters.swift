@@ -33,6 +33,16 @@ public struct MIMEParameters: Sendable, Hashable {
         let pieces = pieces(Array(value.utf8))
         let token = pieces.first.map { String(decoding: $0.name, as: UTF8.self) } ?? ""
         var parameters = MIMEParameters()
+        // The usual few parameters without RFC 2231 sections: the first of each name wins, as below.
+        if pieces.count <= 16, !pieces.dropFirst().contains(where: { $0.name.contains(UInt8(ascii: "*")) }) {
+            for piece in pieces.dropFirst() {
+                guard let raw = piece.value else { continue }
+                let name = String(decoding: piece.name, as: UTF8.self).lowercased()
+                guard !name.isEmpty, !parameters.pairs.contains(where: { $0.name == name }) else { continue }
+                parameters.pairs.append((name, EncodedWords.decode(CharsetDecoder.decodeUndeclared(raw))))
+            }
+            return (token, parameters)
+        }
         var extended: [String: [Int: (encoded: Bool, value: [UInt8])]] = [:]
         var order: [String] = []
         // Hostile headers carry thousands of parameters; real ones a handful.

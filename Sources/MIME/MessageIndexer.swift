@@ -108,6 +108,16 @@ public struct MessageIndexer {
         let count = buffer.count
         var start = 0
         while start < count {
+            // In a body, whole lines that cannot be delimiter lines go on at once; the line after them (one that
+            // starts with "--", or an unfinished one) takes the line-by-line path below.
+            if carry.isEmpty && mode != .headers {
+                let end = ByteScan.linesWithoutLeadingDashes(buffer, from: start, continuing: midLine)
+                if end > start {
+                    bodyLines(UnsafeRawBufferPointer(rebasing: buffer[start..<end]))
+                    start = end
+                    if start == count || (frames.isEmpty && mode == .ignore) { return }
+                }
+            }
             guard let found = memchr(base + start, 0x0A, count - start) else {
                 let rest = UnsafeRawBufferPointer(rebasing: buffer[start..<count])
                 if carry.count + rest.count <= Self.maxLineCarry {
@@ -193,16 +203,37 @@ public struct MessageIndexer {
                 mode = .ignore
                 return
             }
-            if pendingLineEnd > 0 {
-                let lineEnd: StaticString = pendingLineEnd == 2 ? "\r\n" : "\n"
-                textPart!.feed(UnsafeRawBufferPointer(start: lineEnd.utf8Start, count: pendingLineEnd), into: &text)
-                pendingLineEnd = 0
-            }
-            textPart!.feed(content, into: &text)
-            pendingLineEnd = lineEndLength
+            feedText(content, lineEndLength: lineEndLength)
         case .ignore:
             break
         }
+    }
+
+    /// Whole lines of a body, none of which can be a delimiter line: what `piece` does line by line, at once.
+    private mutating func bodyLines(_ lines: UnsafeRawBufferPointer) {
+        midLine = false
+        guard mode == .text else { return }
+        if text.isFull {
+            endLeaf()
+            return
+        }
+        let lineEndLength = Self.lineEndLength(lines)
+        let content = UnsafeRawBufferPointer(rebasing: lines[0..<(lines.count - lineEndLength)])
+        feedText(content, lineEndLength: lineEndLength)
+        // Nothing more can be taken: stop decoding now rather than at the next line.
+        if text.isFull { endLeaf() }
+    }
+
+    /// A line end is held back until the next line shows it is not the one before a delimiter, which belongs to
+    /// the delimiter (RFC 2046 section 5.1.1).
+    private mutating func feedText(_ content: UnsafeRawBufferPointer, lineEndLength: Int) {
+        if pendingLineEnd > 0 {
+            let lineEnd: StaticString = pendingLineEnd == 2 ? "\r\n" : "\n"
+            textPart!.feed(UnsafeRawBufferPointer(start: lineEnd.utf8Start, count: pendingLineEnd), into: &text)
+            pendingLineEnd = 0
+        }
+        textPart!.feed(content, into: &text)
+        pendingLineEnd = lineEndLength
     }
 
     /// `--boundary` or `--boundary--`, then only whitespace; the innermost multipart's delimiter first.

@@ -26,6 +26,7 @@ struct HTMLTextExtractorTests {
         ("  lots   of\n\n whitespace\t", "lots of whitespace"),
         ("<table><tr><td>a</td><td>b</td></tr><tr><td>c</td></tr></table>", "a b\nc"),
         ("<img src=x alt=y/>word", "word"),
+        ("<script src=x.js/>shown<p>too</p>", "shown\ntoo"),
         ("unterminated <b", "unterminated"),
         ("Grüße <i>aus</i> Köln", "Grüße aus Köln"),
     ])
