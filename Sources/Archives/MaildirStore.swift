@@ -87,6 +87,29 @@ public struct MaildirStore: Sendable {
         return updated
     }
 
+    /// Makes everything written to the archive's file system durable at once (`syncfs`): one
+    /// flush for a whole batch instead of one fsync per message.
+    public func syncFileSystem() throws(ArchiveError) {
+        let descriptor = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw ArchiveError("open", path: root, code: errno) }
+        defer { close(descriptor) }
+        guard let syncfs = Self.syncfs else {
+            // No syncfs (not Linux): the caller's fsyncs are the only way.
+            throw ArchiveError("sync", path: root, code: ENOSYS)
+        }
+        guard syncfs(descriptor) == 0 else { throw ArchiveError("sync", path: root, code: errno) }
+    }
+
+    /// glibc's `syncfs`, which the Swift Glibc module does not export (it needs _GNU_SOURCE).
+    static let syncfs: (@convention(c) (Int32) -> Int32)? = {
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "syncfs") else { return nil }
+        return unsafeBitCast(symbol, to: (@convention(c) (Int32) -> Int32).self)
+    }()
+
+    public static var canSyncFileSystem: Bool { syncfs != nil }
+
+
+
     /// fsync on a directory (below the root), making renames in it durable.
     public func syncDirectory(_ relative: String) throws(ArchiveError) {
         let path = relative.isEmpty ? root : root + "/" + relative
@@ -248,6 +271,13 @@ public final class MaildirTemporaryFile {
     public func sync() throws(ArchiveError) {
         guard isOpen else { return }
         guard fsync(descriptor) == 0 else { throw ArchiveError("sync", path: path, code: errno) }
+    }
+
+    /// Closes without syncing: the caller makes the batch durable with `syncFileSystem()`.
+    public func closeUnsynced() throws(ArchiveError) {
+        guard isOpen else { return }
+        isOpen = false
+        guard Glibc.close(descriptor) == 0 else { throw ArchiveError("close", path: path, code: errno) }
     }
 
     /// fsync and close: the bytes are on disk.

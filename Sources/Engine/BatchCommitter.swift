@@ -48,17 +48,34 @@ final class BatchCommitter: @unchecked Sendable {
         self.reusable = reusable
     }
 
-    func commit(_ batch: [FetchedMessage]) throws -> Outcome {
+    /// Indexes a batch (from the files in `tmp/`): pure work that may run beside a commit.
+    static func index(_ batch: [FetchedMessage]) throws -> [IndexedFields] {
+        try batch.map { try index($0) }
+    }
+
+    func commit(_ batch: [FetchedMessage], summaries: [IndexedFields]) throws -> Outcome {
         var outcome = Outcome()
         var planned: [(message: FetchedMessage, action: Action, summary: IndexedFields?)] = []
         var firstInBatch: [Data: Int64] = [:]
         do {
-            for message in batch {
-                let (action, summary) = try plan(message, firstInBatch: &firstInBatch)
-                planned.append((message, action, summary))
+            for (message, summary) in zip(batch, summaries) {
+                let (action, needsIndex) = try plan(message, firstInBatch: &firstInBatch)
+                planned.append((message, action, needsIndex ? summary : nil))
             }
             for entry in planned {
-                if case .write = entry.action { try entry.message.file.finish() } else { entry.message.file.discard() }
+                guard case .write = entry.action else {
+                    entry.message.file.discard()
+                    continue
+                }
+                if MaildirStore.canSyncFileSystem {
+                    try entry.message.file.closeUnsynced()
+                } else {
+                    try entry.message.file.finish()
+                }
+            }
+            if MaildirStore.canSyncFileSystem, planned.contains(where: { if case .write = $0.action { true } else { false } }) {
+                // One flush for the whole batch, before any of it is renamed into cur/.
+                try store.syncFileSystem()
             }
         } catch {
             for message in batch { message.file.discard() }
@@ -115,30 +132,30 @@ final class BatchCommitter: @unchecked Sendable {
         case reuse(String)
     }
 
-    /// What a message becomes: new bytes, or a name for bytes the archive already has.
-    func plan(_ message: FetchedMessage, firstInBatch: inout [Data: Int64]) throws -> (Action, IndexedFields?) {
+    /// What a message becomes (new bytes, or a name for bytes the archive already has), and
+    /// whether the catalog still needs its index entry.
+    func plan(_ message: FetchedMessage, firstInBatch: inout [Data: Int64]) throws -> (Action, Bool) {
         let size = message.size
         if let path = reusable[message.sha256], store.fileSize(path) == size {
             reusable[message.sha256] = nil
-            return (.reuse(path), nil)
+            return (.reuse(path), false)
         }
         let tag = message.shaHex.prefix(16)
         if let orphan = orphans[tag], store.fileSize(orphan) == size {
             orphans[tag] = nil
-            let known = try catalog.archivedCopy(sha256: message.sha256) != nil
-            return (.adopt(orphan), known ? nil : try index(message))
+            return (.adopt(orphan), try catalog.archivedCopy(sha256: message.sha256) == nil)
         }
-        if let earlier = firstInBatch[message.sha256] { return (.linkEarlier(earlier), nil) }
+        if let earlier = firstInBatch[message.sha256] { return (.linkEarlier(earlier), false) }
         firstInBatch[message.sha256] = message.uid
         if let copy = try catalog.archivedCopy(sha256: message.sha256) {
-            if let path = copy.maildirPath, store.fileSize(path) == size { return (.link(path), nil) }
-            return (.write, nil)
+            if let path = copy.maildirPath, store.fileSize(path) == size { return (.link(path), false) }
+            return (.write, false)
         }
-        return (.write, try index(message))
+        return (.write, true)
     }
 
     /// Indexes a message from its file (still in the page cache).
-    func index(_ message: FetchedMessage) throws -> IndexedFields {
+    static func index(_ message: FetchedMessage) throws -> IndexedFields {
         var indexer = MessageIndexer()
         let descriptor = open(message.file.path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw ArchiveError("open", path: message.file.path, code: errno) }

@@ -195,14 +195,25 @@ final class FolderBackup {
         }
     }
 
-    /// Starts committing the current batch once the previous commit is done.
+    /// Indexes the current batch at once (beside the commit of the previous one), then commits it
+    /// once the previous commit is done.
     func handOver() async throws {
-        try await settle()
-        guard !batch.isEmpty, let committer else { return }
+        guard !batch.isEmpty, let committer else {
+            try await settle()
+            return
+        }
         let handed = batch
         batch = []
         batchBytes = 0
-        committing = Task { try committer.commit(handed) }
+        let indexing = Task { try BatchCommitter.index(handed) }
+        do {
+            try await settle()
+        } catch {
+            _ = try? await indexing.value
+            for message in handed { message.file.discard() }
+            throw error
+        }
+        committing = Task { try committer.commit(handed, summaries: try await indexing.value) }
     }
 
     /// Waits for the batch being committed and counts it.
