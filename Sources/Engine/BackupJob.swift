@@ -36,24 +36,31 @@ public struct BackupJob: Sendable {
         try prepareDirectory()
         let lock = try BackupLock(directory: directory)
         defer { withExtendedLifetime(lock) {} }
-        let catalog: Catalog
-        do {
-            catalog = try Catalog(directory: directory)
-        } catch {
-            throw EngineError.cannotUse(directory, "\(error)")
+        // The catalog opens while the connection is made and TLS is negotiated: a no-change run is
+        // mostly these two waits.
+        let opening = Task { [job, account, directory, clock] in
+            let catalog: Catalog
+            do {
+                catalog = try Catalog(directory: directory)
+            } catch {
+                throw EngineError.cannotUse(directory, "\(error)")
+            }
+            let accountRecord = try catalog.account(
+                name: account.name, protocol: account.mailProtocol.rawValue, host: account.endpoint.host,
+                port: account.endpoint.port, user: account.user, now: clock())
+            let run = try catalog.startRun(job: job.name, accountID: accountRecord.id, now: clock())
+            return (catalog, accountRecord, run)
         }
-        let accountRecord = try catalog.account(
-            name: account.name, protocol: account.mailProtocol.rawValue, host: account.endpoint.host,
-            port: account.endpoint.port, user: account.user, now: clock())
-        var run = try catalog.startRun(job: job.name, accountID: accountRecord.id, now: clock())
         let store = MaildirStore(root: (directory as NSString).appendingPathComponent("maildir"))
         var report = BackupReport(
-            job: job.name, account: account.name, directory: directory, startedAt: run.startedAt, seconds: 0,
+            job: job.name, account: account.name, directory: directory, startedAt: clock(), seconds: 0,
             outcome: .success, folders: [])
         var accountError: (any Error & Sendable)?
         do {
             report.folders = try await AccountSession.withIMAP(account, logger: logger) { session in
-                try await backUpFolders(session: session, catalog: catalog, store: store, accountID: accountRecord.id!, logger: logger)
+                let (catalog, accountRecord, _) = try await opening.value
+                return try await backUpFolders(
+                    session: session, catalog: catalog, store: store, accountID: accountRecord.id!, logger: logger)
             }
         } catch let error as FolderRunInterrupted {
             report.folders = error.done
@@ -61,6 +68,10 @@ public struct BackupJob: Sendable {
         } catch {
             accountError = error
         }
+        // A catalog that cannot be opened is the run's error, whatever the connection did.
+        let (catalog, _, startedRun) = try await opening.value
+        var run = startedRun
+        report.startedAt = run.startedAt
         report.seconds = Date().timeIntervalSince(started)
         if let accountError {
             report.outcome = .failed
