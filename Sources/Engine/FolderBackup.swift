@@ -187,7 +187,7 @@ final class FolderBackup {
         }
         highWater = committer?.highWater ?? highWater
         for completion in completions where completion.tagged.status != .ok {
-            report.failedMessages.append("UID FETCH failed: \(completion.tagged.text.text)")
+            report.failedMessages.append("UID FETCH failed: \(completion.tagged.status.rawValue) \(completion.tagged.text)")
         }
         let saved = committer?.saved ?? []
         for uid in expected where !saved.contains(uid) {

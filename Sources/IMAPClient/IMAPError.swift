@@ -32,7 +32,7 @@ extension IMAPError: CustomStringConvertible {
         case .loginDisabled: "the server does not allow LOGIN on this connection and offers no usable mechanism"
         case .mechanismNotOffered(let mechanism): "the server does not offer AUTH=\(mechanism)"
         case .commandFailed(let command, let status, let text):
-            "\(command) failed: \(status.rawValue) \(text.code.map { "[\($0)] " } ?? "")\(text.text)"
+            "\(command) failed: \(status.rawValue) \(text)"
         case .bye(let text): "the server closed the connection: \(text)"
         case .connectionClosed: "the server closed the connection"
         case .protocolViolation(let text): "unexpected response from the server: \(text)"

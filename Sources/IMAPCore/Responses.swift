@@ -160,3 +160,35 @@ public enum ResponseEvent: Hashable, Sendable {
     case fetchBodyEnd
     case fetchEnd
 }
+
+extension ResponseCode: CustomStringConvertible {
+    /// The code as the server wrote it, for messages: `SERVERBUG`, `UIDVALIDITY 42`.
+    public var description: String {
+        switch self {
+        case .alert: "ALERT"
+        case .parse: "PARSE"
+        case .readOnly: "READ-ONLY"
+        case .readWrite: "READ-WRITE"
+        case .tryCreate: "TRYCREATE"
+        case .uidNext(let value): "UIDNEXT \(value)"
+        case .uidValidity(let value): "UIDVALIDITY \(value)"
+        case .unseen(let value): "UNSEEN \(value)"
+        case .permanentFlags(let flags): "PERMANENTFLAGS (\(flags.map(\.name).joined(separator: " ")))"
+        case .capability(let names): "CAPABILITY \(names.joined(separator: " "))"
+        case .highestModSeq(let value): "HIGHESTMODSEQ \(value)"
+        case .noModSeq: "NOMODSEQ"
+        case .appendUID(let validity, let uids): "APPENDUID \(validity) \(uids)"
+        case .copyUID(let validity, let source, let destination): "COPYUID \(validity) \(source) \(destination)"
+        case .closed: "CLOSED"
+        case .other(let name, let argument): argument.map { "\(name) \($0)" } ?? name
+        }
+    }
+}
+
+extension ResponseText: CustomStringConvertible {
+    /// `[CODE] text`, as a server wrote it.
+    public var description: String {
+        guard let code else { return text }
+        return "[\(code)] \(text)"
+    }
+}
