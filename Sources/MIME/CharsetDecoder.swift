@@ -47,6 +47,13 @@ public struct CharsetDecoder {
         }
     }
 
+    /// How much of the start of `input` `decode` would append unchanged, leaving no state behind: whole valid
+    /// UTF-8 sequences for a UTF-8 decoder between characters, nothing for other charsets.
+    func passThroughLength(_ input: UnsafeRawBufferPointer) -> Int {
+        guard case .utf8(let repair) = engine, repair.isIdle else { return 0 }
+        return UTF8Repair.validPrefixLength(input)
+    }
+
     /// Ends the stream: an unfinished character becomes U+FFFD.
     public mutating func finish(into output: inout [UInt8]) {
         switch engine {

@@ -22,33 +22,57 @@ struct TextPartDecoder {
         var start = 0
         while start < input.count && !output.isFull {
             let end = min(start + Self.slice, input.count)
-            transfer.decode(UnsafeRawBufferPointer(rebasing: input[start..<end]), into: &decoded)
-            convert(into: &output)
+            let slice = UnsafeRawBufferPointer(rebasing: input[start..<end])
+            if transfer.kind == .identity {
+                convert(slice, into: &output)
+            } else {
+                transfer.decode(slice, into: &decoded)
+                convertDecoded(into: &output)
+            }
             start = end
         }
     }
 
     mutating func finish(into output: inout TextCollector) {
         transfer.finish(into: &decoded)
-        decoded.withUnsafeBytes { charset.decode($0, into: &utf8) }
-        decoded.removeAll(keepingCapacity: true)
+        convertDecoded(into: &output)
         charset.finish(into: &utf8)
-        deliver(into: &output)
+        Self.deliver(utf8, html: &html, into: &output)
+        utf8.removeAll(keepingCapacity: true)
         html?.finish(into: &output)
     }
 
-    private mutating func convert(into output: inout TextCollector) {
-        decoded.withUnsafeBytes { charset.decode($0, into: &utf8) }
-        decoded.removeAll(keepingCapacity: true)
-        deliver(into: &output)
+    private mutating func convertDecoded(into output: inout TextCollector) {
+        var held: [UInt8] = []
+        swap(&held, &decoded)
+        held.withUnsafeBytes { convert($0, into: &output) }
+        held.removeAll(keepingCapacity: true)
+        swap(&held, &decoded)
     }
 
-    private mutating func deliver(into output: inout TextCollector) {
-        if html != nil {
-            utf8.withUnsafeBytes { html!.feed($0, into: &output) }
-        } else {
-            utf8.withUnsafeBytes { output.appendPlain($0) }
+    /// What the charset would pass through unchanged goes to the output directly, without a copy in `utf8`.
+    private mutating func convert(_ bytes: UnsafeRawBufferPointer, into output: inout TextCollector) {
+        let unchanged = charset.passThroughLength(bytes)
+        if unchanged > 0 {
+            Self.deliver(UnsafeRawBufferPointer(rebasing: bytes[0..<unchanged]), html: &html, into: &output)
         }
+        guard unchanged < bytes.count else { return }
+        charset.decode(UnsafeRawBufferPointer(rebasing: bytes[unchanged...]), into: &utf8)
+        Self.deliver(utf8, html: &html, into: &output)
         utf8.removeAll(keepingCapacity: true)
+    }
+
+    private static func deliver(_ text: [UInt8], html: inout HTMLTextExtractor?, into output: inout TextCollector) {
+        text.withUnsafeBytes { deliver($0, html: &html, into: &output) }
+    }
+
+    private static func deliver(
+        _ text: UnsafeRawBufferPointer, html: inout HTMLTextExtractor?, into output: inout TextCollector
+    ) {
+        if html != nil {
+            html!.feed(text, into: &output)
+        } else {
+            output.appendPlain(text)
+        }
     }
 }

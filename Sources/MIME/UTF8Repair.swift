@@ -61,16 +61,44 @@ struct UTF8Repair: Sendable {
         if needed > 0 { flushInvalid(into: &output) }
     }
 
-    private mutating func start(_ byte: UInt8, into output: inout [UInt8]) {
+    /// The length of the longest start of `input` made of whole valid sequences: what `decode` passes through
+    /// unchanged, and leaves no state behind for, when it starts idle.
+    static func validPrefixLength(_ input: UnsafeRawBufferPointer) -> Int {
+        let count = input.count
+        var index = 0
+        while true {
+            index = ByteScan.asciiEnd(input, from: index)
+            guard index < count, let lead = leadByte(input[index]), index + lead.needed < count else { return index }
+            let second = input[index + 1]
+            guard second >= lead.lower && second <= lead.upper else { return index }
+            for offset in stride(from: 2, through: lead.needed, by: 1) where input[index + offset] & 0xC0 != 0x80 {
+                return index
+            }
+            index += lead.needed + 1
+        }
+    }
+
+    /// How many continuation bytes follow a lead byte, and the range the first of them must be in (RFC 3629
+    /// section 4); nil for a byte that cannot start a sequence.
+    @inline(__always)
+    private static func leadByte(_ byte: UInt8) -> (needed: Int, lower: UInt8, upper: UInt8)? {
         switch byte {
-        case 0xC2...0xDF: begin(byte, needed: 1, lower: 0x80, upper: 0xBF)
-        case 0xE0: begin(byte, needed: 2, lower: 0xA0, upper: 0xBF)
-        case 0xE1...0xEC, 0xEE...0xEF: begin(byte, needed: 2, lower: 0x80, upper: 0xBF)
-        case 0xED: begin(byte, needed: 2, lower: 0x80, upper: 0x9F)
-        case 0xF0: begin(byte, needed: 3, lower: 0x90, upper: 0xBF)
-        case 0xF1...0xF3: begin(byte, needed: 3, lower: 0x80, upper: 0xBF)
-        case 0xF4: begin(byte, needed: 3, lower: 0x80, upper: 0x8F)
-        default: emitInvalid(bytes: UInt32(byte), count: 1, into: &output)
+        case 0xC2...0xDF: (1, 0x80, 0xBF)
+        case 0xE0: (2, 0xA0, 0xBF)
+        case 0xE1...0xEC, 0xEE...0xEF: (2, 0x80, 0xBF)
+        case 0xED: (2, 0x80, 0x9F)
+        case 0xF0: (3, 0x90, 0xBF)
+        case 0xF1...0xF3: (3, 0x80, 0xBF)
+        case 0xF4: (3, 0x80, 0x8F)
+        default: nil
+        }
+    }
+
+    private mutating func start(_ byte: UInt8, into output: inout [UInt8]) {
+        if let lead = Self.leadByte(byte) {
+            begin(byte, needed: lead.needed, lower: lead.lower, upper: lead.upper)
+        } else {
+            emitInvalid(bytes: UInt32(byte), count: 1, into: &output)
         }
     }
 

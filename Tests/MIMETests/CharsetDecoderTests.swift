@@ -3,6 +3,25 @@ import Testing
 @testable import MIME
 
 struct CharsetDecoderTests {
+    /// Valid UTF-8 skips the repairing decoder; where the skip stops must be where the decoder would first act.
+    @Test(arguments: [
+        ([], 0),
+        (Array("plain ascii text".utf8), 16),
+        ([0x47, 0xC3, 0xBC, 0xE2, 0x82, 0xAC, 0xF0, 0x9F, 0x98, 0x80, 0x41], 11),
+        ([0x41, 0xC3], 1),
+        ([0x41, 0xE2, 0x82], 1),
+        ([0x41, 0xC0, 0x80], 1),
+        ([0x41, 0xE0, 0x80, 0x80], 1),
+        ([0x41, 0xED, 0xA0, 0x80], 1),
+        ([0x41, 0xF4, 0x90, 0x80, 0x80], 1),
+        ([0x41, 0xE2, 0x41, 0xAC], 1),
+        ([0x41, 0x80], 1),
+        ([0xFF], 0),
+    ] as [([UInt8], Int)])
+    func validPrefixLength(bytes: [UInt8], expected: Int) {
+        #expect(bytes.withUnsafeBytes { UTF8Repair.validPrefixLength($0) } == expected)
+    }
+
     @Test(arguments: [
         ("utf-8", [0x47, 0x72, 0xC3, 0xBC, 0xC3, 0x9F], "Grüß"),
         ("UTF8", [0xE2, 0x82, 0xAC], "€"),
