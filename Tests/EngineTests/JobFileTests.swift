@@ -66,6 +66,14 @@ struct JobFileTests {
         }
     }
 
+    @Test func theSampleJobFileParses() throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("samples/backup.toml").path
+        let file = try JobFile.load(path: path)
+        #expect(file.accounts["work"]?.endpoint.tls == .implicit)
+        #expect(file.jobs.first?.exclude.contains("Junk") == true)
+    }
+
     @Test func secretsComeFromEnvironmentCommandAndOwnerOnlyFiles() throws {
         setenv("MAILFERRY_TEST_SECRET", "s3cret", 1)
         #expect(try SecretResolver.resolve(.environment("MAILFERRY_TEST_SECRET")).value == "s3cret")
