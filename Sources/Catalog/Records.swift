@@ -1,11 +1,20 @@
 import Foundation
 import GRDB
 
+/// A row type: one per table, snake_case columns, an integer id filled in on insert.
+public protocol CatalogRecord: Codable, FetchableRecord, MutablePersistableRecord {
+    var id: Int64? { get set }
+}
+
+extension CatalogRecord {
+    public static var databaseColumnDecodingStrategy: DatabaseColumnDecodingStrategy { .convertFromSnakeCase }
+    public static var databaseColumnEncodingStrategy: DatabaseColumnEncodingStrategy { .convertToSnakeCase }
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
 /// Row types, one per table; columns are snake_case in SQL.
-public struct AccountRecord: Codable, Sendable, Hashable, FetchableRecord, MutablePersistableRecord {
+public struct AccountRecord: CatalogRecord, Sendable, Hashable {
     public static let databaseTableName = "accounts"
-    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-    public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
     public var id: Int64?
     public var name: String
     public var `protocol`: String
@@ -14,13 +23,10 @@ public struct AccountRecord: Codable, Sendable, Hashable, FetchableRecord, Mutab
     public var user: String
     public var createdAt: Int64
 
-    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
 
-public struct FolderRecord: Codable, Sendable, Hashable, FetchableRecord, MutablePersistableRecord {
+public struct FolderRecord: CatalogRecord, Sendable, Hashable {
     public static let databaseTableName = "folders"
-    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-    public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
     public var id: Int64?
     public var accountId: Int64
     public var rawName: Data
@@ -59,13 +65,10 @@ public struct FolderRecord: Codable, Sendable, Hashable, FetchableRecord, Mutabl
         self.goneAt = goneAt
     }
 
-    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
 
-public struct MessageRecord: Codable, Sendable, Hashable, FetchableRecord, MutablePersistableRecord {
+public struct MessageRecord: CatalogRecord, Sendable, Hashable {
     public static let databaseTableName = "messages"
-    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-    public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
     public var id: Int64?
     public var sha256: Data
     public var size: Int64
@@ -95,13 +98,10 @@ public struct MessageRecord: Codable, Sendable, Hashable, FetchableRecord, Mutab
         self.firstSeen = firstSeen
     }
 
-    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
 
-public struct PlacementRecord: Codable, Sendable, Hashable, FetchableRecord, MutablePersistableRecord {
+public struct PlacementRecord: CatalogRecord, Sendable, Hashable {
     public static let databaseTableName = "placements"
-    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-    public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
     public var id: Int64?
     public var messageId: Int64
     public var folderId: Int64
@@ -136,13 +136,10 @@ public struct PlacementRecord: Codable, Sendable, Hashable, FetchableRecord, Mut
         self.goneAt = goneAt
     }
 
-    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
 
-public struct RunRecord: Codable, Sendable, Hashable, FetchableRecord, MutablePersistableRecord {
+public struct RunRecord: CatalogRecord, Sendable, Hashable {
     public static let databaseTableName = "runs"
-    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-    public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
     public var id: Int64?
     public var job: String
     public var accountId: Int64?
@@ -164,5 +161,4 @@ public struct RunRecord: Codable, Sendable, Hashable, FetchableRecord, MutablePe
         self.outcome = outcome
     }
 
-    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
