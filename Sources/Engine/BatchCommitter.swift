@@ -154,9 +154,14 @@ final class BatchCommitter: @unchecked Sendable {
         return (.write, true)
     }
 
+    /// How much body text of one message goes into the search index. The first 64 KiB hold what
+    /// people search for, and the cap bounds memory: a batch of 200 summaries stays under 13 MB
+    /// whatever the messages are.
+    static let searchTextLimit = 64 << 10
+
     /// Indexes a message from its file (still in the page cache).
     static func index(_ message: FetchedMessage) throws -> IndexedFields {
-        var indexer = MessageIndexer()
+        var indexer = MessageIndexer(limits: .init(maxTextBytes: searchTextLimit))
         let descriptor = open(message.file.path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw ArchiveError("open", path: message.file.path, code: errno) }
         defer { close(descriptor) }
