@@ -51,7 +51,7 @@ public struct MaildirStore: Sendable {
         return MaildirTemporaryFile(descriptor: descriptor, path: path, folder: folder)
     }
 
-    /// Moves a synced temporary file into `cur/` under `name` and returns its path relative to
+    /// Moves a temporary file (made durable by `finish()` or `syncFileSystem()`) into `cur/` under `name` and returns its path relative to
     /// the root. The caller fsyncs `cur/` (once per batch) before recording it.
     public func commit(_ file: MaildirTemporaryFile, name: String) throws(ArchiveError) -> String {
         let relative = file.folder + "/cur/" + name
@@ -107,8 +107,6 @@ public struct MaildirStore: Sendable {
     }()
 
     public static var canSyncFileSystem: Bool { syncfs != nil }
-
-
 
     /// fsync on a directory (below the root), making renames in it durable.
     public func syncDirectory(_ relative: String) throws(ArchiveError) {

@@ -3,7 +3,6 @@ import Catalog
 import Foundation
 import IMAPClient
 import IMAPCore
-import MIME
 import MailCore
 
 /// Backs up one IMAP folder incrementally (DESIGN.md "Incremental IMAP backup, per folder").

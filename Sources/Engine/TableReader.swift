@@ -1,3 +1,4 @@
+import Foundation
 import TOMLKit
 
 /// Reads typed keys from one TOML table, remembering which were read so the rest can be
@@ -142,4 +143,3 @@ struct KeyLines: Sendable {
     }
 }
 
-import Foundation

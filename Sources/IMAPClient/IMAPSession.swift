@@ -239,7 +239,7 @@ public final class IMAPSession {
     func send(_ command: Command) async throws -> Tag {
         let tag = Tag("A\(nextTag)")
         nextTag += 1
-        if logger.logLevel <= .trace { logger.trace("C: \(tag) \(command.redactedName)") }
+        if logger.logLevel <= .trace { logger.trace("C: \(tag) \(command.name)") }
         var pending: [ByteBuffer] = []
         for part in encoder.encode(command, tag: tag) {
             switch part {
@@ -340,6 +340,4 @@ extension Command {
         case .append: "APPEND"
         }
     }
-
-    var redactedName: String { name }
 }
