@@ -94,7 +94,15 @@ CREATE TABLE runs (
 );
 
 -- Full-text search over what people look for; rowid = messages.id.
+-- Contentless: the index keeps no second copy of the text (the archive has the message, the
+-- messages table its headers). Removing a row needs its original values (FTS5's 'delete'
+-- command), re-extracted from the archived message.
+-- detail = column: the index records which column holds a term, not where in it. That halves the
+-- CPU a backup spends on indexing and makes the index about five times smaller; a phrase query
+-- is answered by matching its terms here and confirming the phrase in the message text.
 CREATE VIRTUAL TABLE message_text USING fts5(
     subject, addresses, body,
+    content = '',
+    detail = column,
     tokenize = 'unicode61 remove_diacritics 2'
 );

@@ -140,15 +140,22 @@ extension Catalog {
         }
     }
 
-    /// An archived copy of a message with this hash, if any (for storing it once).
-    public func archivedCopy(sha256: Data) throws -> (messageID: Int64, maildirPath: String?)? {
+    /// The messages the catalog already holds among these hashes, each with an archived copy's
+    /// path when there is one (for storing the bytes once). One read for a whole batch.
+    public func archivedCopies(sha256s: some Sequence<Data>) throws -> [Data: ArchivedCopy] {
         try pool.read { db in
-            guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM messages WHERE sha256 = ?", arguments: [sha256])
-            else { return nil }
-            let path = try String.fetchOne(
-                db, sql: "SELECT maildir_path FROM placements WHERE message_id = ? AND maildir_path IS NOT NULL LIMIT 1",
-                arguments: [id])
-            return (id, path)
+            let find = try db.cachedStatement(
+                sql: """
+                    SELECT m.id, (SELECT p.maildir_path FROM placements p
+                                  WHERE p.message_id = m.id AND p.maildir_path IS NOT NULL LIMIT 1)
+                    FROM messages m WHERE m.sha256 = ?
+                    """)
+            var found: [Data: ArchivedCopy] = [:]
+            for sha256 in sha256s where found[sha256] == nil {
+                guard let row = try Row.fetchOne(find, arguments: [sha256]) else { continue }
+                found[sha256] = ArchivedCopy(messageID: row[0], maildirPath: row[1])
+            }
+            return found
         }
     }
 
@@ -272,4 +279,10 @@ extension Catalog {
                 sql: "UPDATE placements SET maildir_path = ? WHERE maildir_path = ?", arguments: [newPath, oldPath])
         }
     }
+}
+
+/// A message the catalog already holds, and one archived file with its bytes when there is one.
+public struct ArchivedCopy: Sendable, Hashable {
+    public var messageID: Int64
+    public var maildirPath: String?
 }

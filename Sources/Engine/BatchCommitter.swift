@@ -5,9 +5,9 @@ import IMAPCore
 import MIME
 import MailCore
 
-/// The second stage of a folder backup, run beside the fetching: for each batch it indexes the new
-/// messages, decides which bytes are new and which are already archived, makes the batch durable
-/// (fsync, rename, fsync the directory) and records it in one catalog transaction.
+/// The second stage of a folder backup, run beside the fetching: for each batch it decides which
+/// bytes are new and which are already archived, makes the batch durable (fsync, rename, fsync the
+/// directory) and records it in one catalog transaction.
 ///
 /// It owns all state that decides what a message becomes, and runs one batch at a time.
 final class BatchCommitter: @unchecked Sendable {
@@ -48,19 +48,15 @@ final class BatchCommitter: @unchecked Sendable {
         self.reusable = reusable
     }
 
-    /// Indexes a batch (from the files in `tmp/`): pure work that may run beside a commit.
-    static func index(_ batch: [FetchedMessage]) throws -> [IndexedFields] {
-        try batch.map { try index($0) }
-    }
-
-    func commit(_ batch: [FetchedMessage], summaries: [IndexedFields]) throws -> Outcome {
+    func commit(_ batch: [FetchedMessage]) throws -> Outcome {
         var outcome = Outcome()
         var planned: [(message: FetchedMessage, action: Action, summary: IndexedFields?)] = []
         var firstInBatch: [Data: Int64] = [:]
         do {
-            for (message, summary) in zip(batch, summaries) {
-                let (action, needsIndex) = try plan(message, firstInBatch: &firstInBatch)
-                planned.append((message, action, needsIndex ? summary : nil))
+            let known = try catalog.archivedCopies(sha256s: batch.lazy.map(\.sha256))
+            for message in batch {
+                let (action, needsIndex) = plan(message, known: known, firstInBatch: &firstInBatch)
+                planned.append((message, action, needsIndex ? message.summary : nil))
             }
             for entry in planned {
                 guard case .write = entry.action else {
@@ -134,7 +130,8 @@ final class BatchCommitter: @unchecked Sendable {
 
     /// What a message becomes (new bytes, or a name for bytes the archive already has), and
     /// whether the catalog still needs its index entry.
-    func plan(_ message: FetchedMessage, firstInBatch: inout [Data: Int64]) throws -> (Action, Bool) {
+    /// `known` holds what the catalog had of this batch's hashes before the batch.
+    func plan(_ message: FetchedMessage, known: [Data: ArchivedCopy], firstInBatch: inout [Data: Int64]) -> (Action, Bool) {
         let size = message.size
         if let path = reusable[message.sha256], store.fileSize(path) == size {
             reusable[message.sha256] = nil
@@ -143,11 +140,11 @@ final class BatchCommitter: @unchecked Sendable {
         let tag = message.shaHex.prefix(16)
         if let orphan = orphans[tag], store.fileSize(orphan) == size {
             orphans[tag] = nil
-            return (.adopt(orphan), try catalog.archivedCopy(sha256: message.sha256) == nil)
+            return (.adopt(orphan), known[message.sha256] == nil)
         }
         if let earlier = firstInBatch[message.sha256] { return (.linkEarlier(earlier), false) }
         firstInBatch[message.sha256] = message.uid
-        if let copy = try catalog.archivedCopy(sha256: message.sha256) {
+        if let copy = known[message.sha256] {
             if let path = copy.maildirPath, store.fileSize(path) == size { return (.link(path), false) }
             return (.write, false)
         }
@@ -158,24 +155,6 @@ final class BatchCommitter: @unchecked Sendable {
     /// people search for, and the cap bounds memory: a batch of 200 summaries stays under 13 MB
     /// whatever the messages are.
     static let searchTextLimit = 64 << 10
-
-    /// Indexes a message from its file (still in the page cache).
-    static func index(_ message: FetchedMessage) throws -> IndexedFields {
-        var indexer = MessageIndexer(limits: .init(maxTextBytes: searchTextLimit))
-        let descriptor = open(message.file.path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw ArchiveError("open", path: message.file.path, code: errno) }
-        defer { close(descriptor) }
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
-        defer { buffer.deallocate() }
-        while true {
-            let count = read(descriptor, buffer.baseAddress, buffer.count)
-            if count < 0, errno == EINTR { continue }
-            guard count >= 0 else { throw ArchiveError("read", path: message.file.path, code: errno) }
-            if count == 0 { break }
-            indexer.feed(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
-        }
-        return IndexedFields(indexer.finish())
-    }
 }
 
 /// A message fetched into `tmp/` and hashed, waiting for its batch.
@@ -187,6 +166,8 @@ struct FetchedMessage: @unchecked Sendable {
     var flags: [String]
     var modseq: UInt64?
     var internalDate: InternalDate
+    /// What the catalog indexes, taken from the bytes as they arrived.
+    var summary: IndexedFields
     /// Owned by the committer once handed over.
     var file: MaildirTemporaryFile
 }

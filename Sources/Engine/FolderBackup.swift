@@ -3,6 +3,7 @@ import Catalog
 import Foundation
 import IMAPClient
 import IMAPCore
+import MIME
 import MailCore
 
 /// Backs up one IMAP folder incrementally (DESIGN.md "Incremental IMAP backup, per folder").
@@ -194,8 +195,7 @@ final class FolderBackup {
         }
     }
 
-    /// Indexes the current batch at once (beside the commit of the previous one), then commits it
-    /// once the previous commit is done.
+    /// Commits the current batch (beside the fetching of the next) once the previous commit is done.
     func handOver() async throws {
         guard !batch.isEmpty, let committer else {
             try await settle()
@@ -204,15 +204,13 @@ final class FolderBackup {
         let handed = batch
         batch = []
         batchBytes = 0
-        let indexing = Task { try BatchCommitter.index(handed) }
         do {
             try await settle()
         } catch {
-            _ = try? await indexing.value
             for message in handed { message.file.discard() }
             throw error
         }
-        committing = Task { try committer.commit(handed, summaries: try await indexing.value) }
+        committing = Task { try committer.commit(handed) }
     }
 
     /// Waits for the batch being committed and counts it.
@@ -268,7 +266,8 @@ final class FolderBackup {
             FetchedMessage(
                 uid: uid, sha256: Data(digest.bytes), shaHex: digest.hex, size: file.size,
                 flags: message.flags.filter { $0.name.lowercased() != "\\recent" }.map(\.name),
-                modseq: message.modSeq, internalDate: date, file: file))
+                modseq: message.modSeq, internalDate: date, summary: IndexedFields(message.indexer.finish()),
+                file: file))
         message.file = nil
         batchBytes += file.size
         if batch.count >= limits.batchMessages || batchBytes >= limits.batchBytes {
@@ -357,6 +356,8 @@ final class InFlightMessage {
     var file: MaildirTemporaryFile?
     var bodyMissing = false
     var hasher: SHA256Hasher? = SHA256Hasher()
+    /// Indexes the bytes as they stream past: the message is never read back for the catalog.
+    var indexer = MessageIndexer(limits: .init(maxTextBytes: BatchCommitter.searchTextLimit))
 
     func apply(_ attribute: FetchAttribute) {
         switch attribute {
@@ -372,6 +373,7 @@ final class InFlightMessage {
     func consume(_ bytes: UnsafeRawBufferPointer) throws {
         try file?.write(bytes)
         hasher?.update(bytes)
+        indexer.feed(bytes)
     }
 
     func finishHash() -> SHA256Hasher.Digest {
