@@ -46,6 +46,10 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .target(
+            name: "POP3Core",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio")]
+        ),
         .target(name: "MIME"),
         .target(name: "Archives", dependencies: ["MailCore"]),
         .executableTarget(name: "migration-embedder"),
@@ -84,6 +88,7 @@ let package = Package(
         .testTarget(name: "MailCoreTests", dependencies: ["MailCore"]),
         .testTarget(name: "IMAPCoreTests", dependencies: ["IMAPCore"]),
         .testTarget(name: "MIMETests", dependencies: ["MIME"]),
+        .testTarget(name: "POP3CoreTests", dependencies: ["POP3Core", "TestSupport"]),
         .testTarget(name: "CatalogTests", dependencies: ["Catalog", "MailCore"]),
         .testTarget(name: "ArchivesTests", dependencies: ["Archives", "MailCore"]),
         .testTarget(

@@ -12,6 +12,7 @@ struct LayeringTests {
         "MailTransport": ["NIOCore", "NIOPosix", "NIOConcurrencyHelpers", "NIOSSL", "Logging"],
         "IMAPCore": ["NIOCore"],
         "IMAPClient": ["IMAPCore", "MailTransport", "NIOCore", "NIOPosix", "NIOSSL", "Logging"],
+        "POP3Core": ["NIOCore"],
         "MIME": [],
         "CCrypto": [],
         "Archives": ["MailCore"],
@@ -64,7 +65,7 @@ struct LayeringTests {
 
     @Test func protocolAndStorageTargetsStayApart() throws {
         let sources = Self.root.appendingPathComponent("Sources")
-        for target in ["IMAPCore", "IMAPClient", "MailTransport"] {
+        for target in ["IMAPCore", "IMAPClient", "POP3Core", "MailTransport"] {
             for (file, module) in try Self.imports(in: sources.appendingPathComponent(target)) {
                 #expect(!["GRDB", "Catalog", "Archives", "Engine"].contains(module), "\(target)/\(file) imports \(module)")
             }
