@@ -50,6 +50,14 @@ let package = Package(
             name: "POP3Core",
             dependencies: [.product(name: "NIOCore", package: "swift-nio")]
         ),
+        .target(
+            name: "POP3Client",
+            dependencies: [
+                "POP3Core", "MailTransport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(name: "MIME"),
         .target(name: "Archives", dependencies: ["MailCore"]),
         .executableTarget(name: "migration-embedder"),
@@ -89,6 +97,10 @@ let package = Package(
         .testTarget(name: "IMAPCoreTests", dependencies: ["IMAPCore"]),
         .testTarget(name: "MIMETests", dependencies: ["MIME"]),
         .testTarget(name: "POP3CoreTests", dependencies: ["POP3Core", "TestSupport"]),
+        .testTarget(
+            name: "POP3ClientTests",
+            dependencies: ["POP3Client", "POP3Core", "MailTransport", "TestSupport"]
+        ),
         .testTarget(name: "CatalogTests", dependencies: ["Catalog", "MailCore"]),
         .testTarget(name: "ArchivesTests", dependencies: ["Archives", "MailCore"]),
         .testTarget(

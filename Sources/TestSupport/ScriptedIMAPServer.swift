@@ -9,6 +9,7 @@ import Foundation
 /// dropped mid-literal, a server that stops answering.
 ///
 /// Plain TCP only; one thread per connection. Lines received from clients are kept in `transcripts`.
+/// Nothing in it is IMAP but `sendTagged`: POP3 tests play their scripts on it too.
 public final class ScriptedIMAPServer: Sendable {
     /// One action of a connection's script.
     public enum Step: Sendable {

@@ -31,21 +31,6 @@ let testLogger: Logger = {
     return logger
 }()
 
-/// Starts a private server for one test and always stops it.
-func withServer<Result>(_ options: DovecotServer.Options = .init(), _ body: (DovecotServer) async throws -> Result)
-    async throws -> Result
-{
-    let server = try await DovecotServer.started(options)
-    do {
-        let result = try await body(server)
-        await server.stopped()
-        return result
-    } catch {
-        await server.stopped()
-        throw error
-    }
-}
-
 /// A small well-formed message with CRLF line ends.
 func sampleMessage(_ index: Int, bodyLines: Int = 20) -> [UInt8] {
     var text = "From: Sender \(index) <sender\(index)@example.org>\r\n"

@@ -13,6 +13,7 @@ struct LayeringTests {
         "IMAPCore": ["NIOCore"],
         "IMAPClient": ["IMAPCore", "MailTransport", "NIOCore", "NIOPosix", "NIOSSL", "Logging"],
         "POP3Core": ["NIOCore"],
+        "POP3Client": ["POP3Core", "MailTransport", "NIOCore", "Logging"],
         "MIME": [],
         "CCrypto": [],
         "Archives": ["MailCore"],
@@ -65,7 +66,7 @@ struct LayeringTests {
 
     @Test func protocolAndStorageTargetsStayApart() throws {
         let sources = Self.root.appendingPathComponent("Sources")
-        for target in ["IMAPCore", "IMAPClient", "POP3Core", "MailTransport"] {
+        for target in ["IMAPCore", "IMAPClient", "POP3Core", "POP3Client", "MailTransport"] {
             for (file, module) in try Self.imports(in: sources.appendingPathComponent(target)) {
                 #expect(!["GRDB", "Catalog", "Archives", "Engine"].contains(module), "\(target)/\(file) imports \(module)")
             }
