@@ -70,7 +70,8 @@ let package = Package(
         .target(
             name: "Engine",
             dependencies: [
-                "MailCore", "MIME", "Catalog", "Archives", "MailTransport", "IMAPCore", "IMAPClient",
+                "MailCore", "MIME", "Catalog", "Archives", "MailTransport", "IMAPCore", "IMAPClient", "POP3Core",
+                "POP3Client",
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -78,7 +79,7 @@ let package = Package(
         .target(
             name: "MailFerryCommands",
             dependencies: [
-                "Engine", "Catalog",
+                "Engine", "Catalog", "POP3Client",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -109,7 +110,9 @@ let package = Package(
         ),
         .testTarget(
             name: "EngineTests",
-            dependencies: ["Engine", "Catalog", "IMAPClient", "IMAPCore", "MailCore", "MailTransport", "TestSupport"]
+            dependencies: [
+                "Engine", "Catalog", "IMAPClient", "IMAPCore", "POP3Client", "MailCore", "MailTransport", "TestSupport",
+            ]
         ),
         .testTarget(name: "LayeringTests"),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "Catalog", "MailCore"]),

@@ -20,7 +20,7 @@ let quietLogger: Logger = {
 final class BackupFixture {
     let server: DovecotServer
     let directory: URL
-    let account: AccountConfig
+    var account: AccountConfig
     let job: JobConfig
 
     /// Starts the server off the concurrency pool.
@@ -56,8 +56,9 @@ final class BackupFixture {
         }.start()
     }
 
-    func backup() async throws -> BackupReport {
-        try await BackupJob(job: job, account: account).run(logger: quietLogger)
+    func backup(clock: (@Sendable () -> Int64)? = nil) async throws -> BackupReport {
+        guard let clock else { return try await BackupJob(job: job, account: account).run(logger: quietLogger) }
+        return try await BackupJob(job: job, account: account, clock: clock).run(logger: quietLogger)
     }
 
     func catalog() throws -> Catalog { try Catalog.existing(directory: directory.path) }

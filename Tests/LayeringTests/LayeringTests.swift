@@ -19,8 +19,11 @@ struct LayeringTests {
         "Archives": ["MailCore"],
         "migration-embedder": [],
         "Catalog": ["MailCore", "MIME", "GRDB"],
-        "Engine": ["MailCore", "MIME", "Catalog", "Archives", "MailTransport", "IMAPCore", "IMAPClient", "TOMLKit", "Logging"],
-        "MailFerryCommands": ["Engine", "Catalog", "ArgumentParser", "Logging", "IMAPClient", "MailTransport"],
+        "Engine": [
+            "MailCore", "MIME", "Catalog", "Archives", "MailTransport", "IMAPCore", "IMAPClient", "POP3Core", "POP3Client",
+            "TOMLKit", "Logging",
+        ],
+        "MailFerryCommands": ["Engine", "Catalog", "ArgumentParser", "Logging", "IMAPClient", "POP3Client", "MailTransport"],
         "mailferry": ["MailFerryCommands"],
         "TestSupport": ["MailCore", "NIOCore", "NIOPosix"],
         "dovecot-fixture": ["TestSupport"],
