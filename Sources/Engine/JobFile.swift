@@ -208,8 +208,17 @@ public struct JobFile: Sendable {
             } else if let inline = value.table {
                 var days = TableReader(
                     table: inline, path: table.qualified("keep_on_server"), file: table.file, lines: table.lines)
-                try days.rejectKeys(notIn: ["delete_after_days"])
-                guard let count = try days.int("delete_after_days") else {
+                let count: Int?
+                do {
+                    try days.rejectKeys(notIn: ["delete_after_days"])
+                    count = try days.int("delete_after_days")
+                } catch {
+                    // Keys of an inline table have no line of their own: point at keep_on_server's.
+                    throw ConfigError(
+                        file: error.file, line: error.line ?? table.lines.line(table: table.path, key: "keep_on_server"),
+                        message: error.message)
+                }
+                guard let count else {
                     throw table.error("keep_on_server", "must be true, false or { delete_after_days = N }")
                 }
                 guard count >= 0 else { throw table.error("keep_on_server", "delete_after_days must be 0 or more") }

@@ -88,7 +88,7 @@ enum ErrorReport {
         case .invalidCommand:
             return ("\(error); check user in the job file", .configuration)
         case .responseTooLarge:
-            return ("\(error); nothing was deleted, what was saved is kept; report this server", .server)
+            return ("\(error); nothing was deleted from the server and what was saved is kept; the server misbehaves, tell its operator", .server)
         case .greetingRefused, .commandFailed, .connectionClosed, .protocolViolation, .parse:
             return ("\(error); nothing was deleted from the server, what was saved is kept", .server)
         }
