@@ -129,6 +129,23 @@ final class BackupFixture {
         return state
     }
 
+    /// Writes a job file beside the backup: `account` (the `[accounts.alice]` table) and a job
+    /// "nightly" backing it up into this fixture's directory. Returns its path.
+    func writeJobFile(account: String) throws -> String {
+        let folder = directory.deletingLastPathComponent().appendingPathComponent("jobs-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let path = folder.appendingPathComponent("jobs.toml").path
+        let text = account + """
+
+            [[jobs]]
+            name = "nightly"
+            backup = "alice"
+            into = "\(directory.path)"
+            """
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
     /// Every message file in the Maildir tree.
     func maildirFiles() -> [String] {
         let root = directory.appendingPathComponent("maildir")

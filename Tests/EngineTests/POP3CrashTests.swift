@@ -7,28 +7,19 @@ import Testing
 /// mailferry killed with SIGKILL in the middle of a POP3 run that deletes what it saved, then run
 /// again: nothing lost, nothing twice, and the server emptied only once all is saved.
 @Suite(.serialized) struct POP3CrashTests {
-    func jobFile(_ fixture: BackupFixture, port: Int, extra: String = "") throws -> String {
-        let directory = fixture.directory.deletingLastPathComponent().appendingPathComponent("jobs-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let path = directory.appendingPathComponent("jobs.toml").path
-        let text = """
-            [accounts.alice]
-            protocol = "pop3"
-            host = "localhost"
-            port = \(port)
-            user = "alice"
-            password_env = "MAILFERRY_CRASH_PASSWORD"
-            ca_file = "\(fixture.server.caCertificatePath)"
-            keep_on_server = false
-            \(extra)
+    func jobFile(_ fixture: BackupFixture) throws -> String {
+        try fixture.writeJobFile(
+            account: """
+                [accounts.alice]
+                protocol = "pop3"
+                host = "localhost"
+                port = \(fixture.server.pop3sPort)
+                user = "alice"
+                password_env = "MAILFERRY_CRASH_PASSWORD"
+                ca_file = "\(fixture.server.caCertificatePath)"
+                keep_on_server = false
 
-            [[jobs]]
-            name = "nightly"
-            backup = "alice"
-            into = "\(fixture.directory.path)"
-            """
-        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
-        return path
+                """)
     }
 
     @Test func killedMidRunThenRerun() async throws {
@@ -37,7 +28,7 @@ import Testing
         try fixture.server.deliver(
             user: "alice", folder: "INBOX", messages: (0..<2000).map { generator.message(ofSize: 4_000 + $0 % 9_000) })
         let server = try await fixture.pop3ServerHashes()
-        let path = try jobFile(fixture, port: fixture.server.pop3sPort)
+        let path = try jobFile(fixture)
         let environment = ["MAILFERRY_CRASH_PASSWORD": "alice-pass"]
 
         let process = try MailFerryCLI.start(["run", path, "--quiet"], environment: environment)
