@@ -81,12 +81,10 @@ struct CheckCommandTests {
     }
 
     @Test func checksAPOP3Account() async throws {
-        var options = DovecotServer.Options()
-        options.starttls = false
-        let plainOnly = try await DovecotServer.started(options)
-        defer { plainOnly.stop() }
         let server = try await DovecotServer.started()
         defer { server.stop() }
+        let plainOnly = try await DovecotServer.started(.init(starttls: false))
+        defer { plainOnly.stop() }
         var generator = CorpusGenerator(seed: 2)
         try server.deliver(user: "alice", folder: "INBOX", messages: (0..<3).map { _ in generator.message(ofSize: 1_000) })
         let jobs = try JobDirectory()
