@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 
 /// Streams the data of a multi-line response (a RETR or TOP message) out of the received bytes,
@@ -64,14 +65,14 @@ public struct MultilineDecoder: Sendable {
         let readable = buffer.readableBytes
         let window = min(readable, chunkLimit)
         return buffer.withUnsafeReadableBytes { raw -> Int in
+            guard let base = raw.baseAddress else { return 0 }
             var position = 0
             while position < window {
-                let rest = UnsafeRawBufferPointer(rebasing: raw[position..<window])
-                guard let lf = rest.firstIndex(of: ASCII.lf) else {
+                guard let found = memchr(base + position, Int32(ASCII.lf), window - position) else {
                     atLineStart = false
                     return window
                 }
-                let end = position + lf + 1
+                let end = UnsafeRawPointer(found) - base + 1
                 if end == window || raw[end] == ASCII.dot {
                     atLineStart = true
                     return end
