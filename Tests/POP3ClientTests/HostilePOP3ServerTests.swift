@@ -172,4 +172,38 @@ struct HostilePOP3ServerTests {
         await expectError([Self.greeting, .readLine, .send("+OK\r\nTOP\r\n.\r\n"), .hang]) { $0 == .noUsableLogin } _: { _ in }
     }
 
+
+    /// XOAUTH2 with a token too long for RFC 5034's 255-octet command line: the response goes
+    /// after the server's "+"; a refused token's JSON challenge is answered empty to get the -ERR.
+    @Test func xoauth2WithALongTokenAndARefusal() async throws {
+        let capa = "+OK\r\nSASL XOAUTH2\r\nUIDL\r\n.\r\n"
+        let token = Secret(String(repeating: "t", count: 400))
+        let accepted = try ScriptedIMAPServer(script: [
+            Self.greeting, .readLine, .send(capa), .readLine, .send("+ \r\n"), .readLine, .send("+OK welcome\r\n"),
+            .readLine, .send(capa), .readLine, .send("+OK\r\n"),
+        ])
+        defer { accepted.stop() }
+        let endpoint = Endpoint(host: accepted.host, port: accepted.port, tls: .none, connectTimeoutSeconds: 5, readTimeoutSeconds: 2)
+        try await POP3Session.withSession(endpoint: endpoint, logger: testLogger) { session in
+            try await session.authenticate(.xoauth2(user: "alice", token: token))
+            #expect(session.isAuthenticated)
+        }
+        let lines = accepted.transcripts[0]
+        #expect(lines[1] == "AUTH XOAUTH2" && lines[2] == SASL.xoauth2(user: "alice", token: token).initialResponse)
+
+        let refused = try ScriptedIMAPServer(script: [
+            Self.greeting, .readLine, .send(capa), .readLine, .send("+ eyJzdGF0dXMiOiI0MDEifQ==\r\n"),
+            .readLine, .send("-ERR [AUTH] invalid token\r\n"), .hang,
+        ])
+        defer { refused.stop() }
+        let short = Endpoint(host: refused.host, port: refused.port, tls: .none, connectTimeoutSeconds: 5, readTimeoutSeconds: 2)
+        await #expect {
+            try await POP3Session.withSession(endpoint: short, logger: testLogger) { session in
+                try await session.authenticate(.xoauth2(user: "alice", token: Secret("short")))
+            }
+        } throws: { error in
+            (error as? POP3Error) == .authenticationFailed("[AUTH] invalid token")
+        }
+        #expect(refused.transcripts[0].last == "")
+    }
 }
