@@ -90,7 +90,7 @@ extension POP3Backup {
         let seen = POP3SeenMessage(
             uidl: message.key ?? "sha256:\(digest.hex)", sha256: sha, listedSize: Int64(message.size),
             firstSaved: clock())
-        if archived[sha] != nil || savedThisRun.contains(sha) {
+        if savedThisRun.contains(sha) || archived[sha].map({ store.fileSize($0) != nil }) == true {
             // The same bytes are already in this folder: remember the key, store nothing twice.
             file.discard()
             pendingSeen.append((message.number, seen))

@@ -7,17 +7,15 @@ extension POP3Backup {
     /// whose archive file is there. Returns the rows the server accepted DELE for.
     func delete(_ messages: [ServerMessage], session: POP3Session) async throws -> [POP3SeenMessage] {
         let now = clock()
+        let keptSince: Int64
+        switch policy.keepOnServer {
+        case .always: return []
+        case .never: keptSince = .max
+        case .days(let days): keptSince = now - Int64(days) * 86_400
+        }
         var candidates: [Int: POP3SeenMessage] = [:]
         for message in messages {
-            guard let row = message.known ?? committed[message.number] else { continue }
-            switch policy.keepOnServer {
-            case .always:
-                return []
-            case .never:
-                break
-            case .days(let days):
-                guard row.firstSaved <= now - Int64(days) * 86_400 else { continue }
-            }
+            guard let row = message.known ?? committed[message.number], row.firstSaved <= keptSince else { continue }
             guard let path = archived[row.sha256], store.fileSize(path) != nil else {
                 report.notes.append("message \(message.number) kept on the server: its archive file is missing")
                 continue

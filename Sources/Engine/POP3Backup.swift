@@ -157,11 +157,15 @@ final class POP3Backup {
         return messages
     }
 
-    /// The committed row for a message: same key, same announced size, not gone, bytes archived.
+    /// The committed row for a message: same key, same announced size, not gone, and its file in
+    /// the archive (a file lost since is fetched again while the server still has the message).
     func match(_ message: ServerMessage, seen: [String: [POP3SeenMessage]]) -> POP3SeenMessage? {
         guard let key = message.key, let rows = seen[key] else { return nil }
         return rows.first { row in
-            row.listedSize == Int64(message.size) && row.deletedAt == nil && archived[row.sha256] != nil
+            guard row.listedSize == Int64(message.size), row.deletedAt == nil, let path = archived[row.sha256] else {
+                return false
+            }
+            return store.fileSize(path) != nil
         }
     }
 

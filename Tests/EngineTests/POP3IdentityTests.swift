@@ -153,4 +153,17 @@ import Testing
         #expect(try await setup.backup().newMessages == 1)
         #expect(try setup.archive() == Self.hashes(messages.map(\.bytes)))
     }
+
+    @Test func anArchiveFileLostSinceIsFetchedAgainBeforeAnyDelete() async throws {
+        let setup = try Setup((1...3).map { .init(uidl: "u\($0)", bytes: Self.mail($0)) })
+        #expect(try await setup.backup().newMessages == 3)
+        let cur = setup.directory.appendingPathComponent("maildir/isp/INBOX/cur")
+        let lost = try #require(try FileManager.default.contentsOfDirectory(atPath: cur.path).first)
+        try FileManager.default.removeItem(at: cur.appendingPathComponent(lost))
+        setup.policy = POP3Policy(keepOnServer: .never)
+        let report = try await setup.backup()
+        #expect(report.newMessages == 1)
+        #expect(report.deletedFromServer == 3)
+        #expect(try setup.archive() == Self.hashes((1...3).map { Self.mail($0) }))
+    }
 }
