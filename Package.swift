@@ -100,7 +100,7 @@ let package = Package(
         .testTarget(name: "POP3CoreTests", dependencies: ["POP3Core", "TestSupport"]),
         .testTarget(
             name: "POP3ClientTests",
-            dependencies: ["POP3Client", "POP3Core", "MailTransport", "TestSupport"]
+            dependencies: ["POP3Client", "POP3Core", "MailTransport", "MailCore", "TestSupport"]
         ),
         .testTarget(name: "CatalogTests", dependencies: ["Catalog", "MailCore"]),
         .testTarget(name: "ArchivesTests", dependencies: ["Archives", "MailCore"]),

@@ -43,11 +43,3 @@ func sampleMessage(_ index: Int, bodyLines: Int = 20) -> [UInt8] {
     return Array(text.utf8)
 }
 
-/// Resident memory of this process, in bytes (Linux).
-func residentMemory() -> Int {
-    guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
-    let fields = text.split(separator: " ")
-    guard fields.count > 1, let pages = Int(fields[1]) else { return 0 }
-    return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
-}
-

@@ -1,4 +1,5 @@
 import Foundation
+import MailCore
 import MailTransport
 import POP3Client
 import POP3Core
@@ -30,6 +31,34 @@ import Testing
                 }
                 #expect(stat.size == list.reduce(0) { $0 + $1.size })
             }
+        }
+    }
+
+    @Test func streamsA40MBMessageInBoundedMemory() async throws {
+        try await withServer { server in
+            var message = Corpus.large(size: 40 << 20, seed: 9)
+            let expected = SHA256Hasher.hash(message)
+            try server.deliver(user: "alice", folder: "INBOX", messages: [CorpusMessage(bytes: message, internalDate: Date())])
+            message = []
+            let baseline = Corpus.residentMemory()
+            var peak = baseline
+            let (digest, total) = try await server.withPOP3 { session in
+                var hasher = SHA256Hasher()
+                var total = 0
+                var chunks = 0
+                try await session.retrieve([.init(number: 1, limit: 64 << 20)]) { _, event in
+                    guard case .data(let chunk) = event else { return }
+                    total += chunk.readableBytes
+                    chunk.withUnsafeReadableBytes { hasher.update($0) }
+                    chunks += 1
+                    if chunks % 64 == 0 { peak = max(peak, Corpus.residentMemory()) }
+                }
+                return (hasher.finalize(), total)
+            }
+            #expect(digest == expected)
+            #expect(total >= 40 << 20)
+            let growth = peak - baseline
+            #expect(growth < 24 << 20, "resident memory grew by \(growth >> 20) MB while streaming 40 MB")
         }
     }
 
