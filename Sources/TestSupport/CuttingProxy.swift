@@ -53,8 +53,27 @@ public final class CuttingProxy: Sendable {
                 return !state.stopped
             }
             guard open else { return }
-            Thread { Self.pump(from: server, to: client) }.start()
-            Thread { [self] in relayLines(from: client, to: server, prefix: prefix) }.start()
+            // Both directions use both sockets: the one that ends last closes them.
+            let running = LockedBox(2)
+            let done: @Sendable () -> Void = { [self] in
+                guard running.withLock({ count in
+                    count -= 1
+                    return count == 0
+                }) else { return }
+                state.withLock { state in
+                    state.sockets.removeAll { $0 == client || $0 == server }
+                    close(client)
+                    close(server)
+                }
+            }
+            Thread {
+                Self.pump(from: server, to: client)
+                done()
+            }.start()
+            Thread { [self] in
+                relayLines(from: client, to: server, prefix: prefix)
+                done()
+            }.start()
         }
     }
 
