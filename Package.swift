@@ -46,6 +46,18 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .target(
+            name: "POP3Core",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio")]
+        ),
+        .target(
+            name: "POP3Client",
+            dependencies: [
+                "POP3Core", "MailTransport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(name: "MIME"),
         .target(name: "Archives", dependencies: ["MailCore"]),
         .executableTarget(name: "migration-embedder"),
@@ -58,7 +70,8 @@ let package = Package(
         .target(
             name: "Engine",
             dependencies: [
-                "MailCore", "MIME", "Catalog", "Archives", "MailTransport", "IMAPCore", "IMAPClient",
+                "MailCore", "MIME", "Catalog", "Archives", "MailTransport", "IMAPCore", "IMAPClient", "POP3Core",
+                "POP3Client",
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -66,7 +79,7 @@ let package = Package(
         .target(
             name: "MailFerryCommands",
             dependencies: [
-                "Engine", "Catalog",
+                "Engine", "Catalog", "POP3Client",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -84,6 +97,11 @@ let package = Package(
         .testTarget(name: "MailCoreTests", dependencies: ["MailCore"]),
         .testTarget(name: "IMAPCoreTests", dependencies: ["IMAPCore"]),
         .testTarget(name: "MIMETests", dependencies: ["MIME"]),
+        .testTarget(name: "POP3CoreTests", dependencies: ["POP3Core", "TestSupport"]),
+        .testTarget(
+            name: "POP3ClientTests",
+            dependencies: ["POP3Client", "POP3Core", "MailTransport", "MailCore", "TestSupport"]
+        ),
         .testTarget(name: "CatalogTests", dependencies: ["Catalog", "MailCore"]),
         .testTarget(name: "ArchivesTests", dependencies: ["Archives", "MailCore"]),
         .testTarget(
@@ -92,7 +110,9 @@ let package = Package(
         ),
         .testTarget(
             name: "EngineTests",
-            dependencies: ["Engine", "Catalog", "IMAPClient", "IMAPCore", "MailCore", "MailTransport", "TestSupport"]
+            dependencies: [
+                "Engine", "Catalog", "IMAPClient", "IMAPCore", "POP3Client", "MailCore", "MailTransport", "TestSupport",
+            ]
         ),
         .testTarget(name: "LayeringTests"),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "Catalog", "MailCore"]),

@@ -13,10 +13,12 @@ public struct StoredMessage: Sendable {
     public var maildirPath: String?
     /// The index entry; nil when the message is already in the catalog.
     public var summary: IndexedFields?
+    /// Where INTERNALDATE came from when the server has none (POP3): "received" or "downloaded".
+    public var internalDateSource: String?
 
     public init(
         sha256: Data, size: Int64, uid: Int64, flags: String, modseq: Int64?, internalDate: String,
-        internalDateUnix: Int64, maildirPath: String?, summary: IndexedFields?
+        internalDateUnix: Int64, maildirPath: String?, summary: IndexedFields?, internalDateSource: String? = nil
     ) {
         self.sha256 = sha256
         self.size = size
@@ -27,6 +29,7 @@ public struct StoredMessage: Sendable {
         self.internalDateUnix = internalDateUnix
         self.maildirPath = maildirPath
         self.summary = summary
+        self.internalDateSource = internalDateSource
     }
 }
 
@@ -163,49 +166,57 @@ extension Catalog {
     /// transaction: after a crash either all of it is there or none.
     public func record(_ batch: [StoredMessage], folderID: Int64, uidValidity: Int64, highestUID: Int64, now: Int64) throws {
         try pool.write { db in
-            // Cached statements: a batch runs the same four statements hundreds of times.
-            let findMessage = try db.cachedStatement(sql: "SELECT id FROM messages WHERE sha256 = ?")
-            let insertMessage = try db.cachedStatement(
-                sql: """
-                    INSERT INTO messages (sha256, size, message_id, date, from_address, to_address, cc_address,
-                        subject, has_attachments, first_seen)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """)
-            let insertText = try db.cachedStatement(
-                sql: "INSERT INTO message_text(rowid, subject, addresses, body) VALUES (?, ?, ?, ?)")
-            let insertPlacement = try db.cachedStatement(
-                sql: """
-                    INSERT INTO placements (message_id, folder_id, uid_validity, uid, flags, modseq, internal_date,
-                        internal_date_unix, maildir_path, first_seen, last_seen)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT (folder_id, uid_validity, uid) DO UPDATE SET
-                        flags = excluded.flags, maildir_path = excluded.maildir_path,
-                        last_seen = excluded.last_seen, gone_at = NULL
-                    """)
-            for message in batch {
-                var messageID = try Int64.fetchOne(findMessage, arguments: [message.sha256])
-                if messageID == nil {
-                    let fields = message.summary
-                    try insertMessage.execute(arguments: [
-                        message.sha256, message.size, fields?.messageID, fields?.date, fields?.from, fields?.to,
-                        fields?.cc, fields?.subject, fields?.hasAttachments ?? false, now,
-                    ])
-                    messageID = db.lastInsertedRowID
-                    if let fields {
-                        let addresses = [fields.from, fields.to, fields.cc].compactMap { $0 }.joined(separator: " ")
-                        try insertText.execute(arguments: [messageID, fields.subject ?? "", addresses, fields.bodyText])
-                    }
-                }
-                guard let messageID else { continue }
-                try insertPlacement.execute(arguments: [
-                    messageID, folderID, uidValidity, message.uid, message.flags, message.modseq,
-                    message.internalDate, message.internalDateUnix, message.maildirPath, now, now,
-                ])
-            }
-            try db.execute(
-                sql: "UPDATE folders SET highest_uid = max(highest_uid, ?), last_seen = ? WHERE id = ?",
-                arguments: [highestUID, now, folderID])
+            try Self.insert(batch, folderID: folderID, uidValidity: uidValidity, highestUID: highestUID, now: now, db)
         }
+    }
+
+    /// The messages and placements of a batch, and the folder's new high-water mark.
+    static func insert(
+        _ batch: [StoredMessage], folderID: Int64, uidValidity: Int64, highestUID: Int64, now: Int64, _ db: Database
+    ) throws {
+        // Cached statements: a batch runs the same four statements hundreds of times.
+        let findMessage = try db.cachedStatement(sql: "SELECT id FROM messages WHERE sha256 = ?")
+        let insertMessage = try db.cachedStatement(
+            sql: """
+                INSERT INTO messages (sha256, size, message_id, date, from_address, to_address, cc_address,
+                    subject, has_attachments, first_seen)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+        let insertText = try db.cachedStatement(
+            sql: "INSERT INTO message_text(rowid, subject, addresses, body) VALUES (?, ?, ?, ?)")
+        let insertPlacement = try db.cachedStatement(
+            sql: """
+                INSERT INTO placements (message_id, folder_id, uid_validity, uid, flags, modseq, internal_date,
+                    internal_date_unix, maildir_path, first_seen, last_seen, internal_date_source)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (folder_id, uid_validity, uid) DO UPDATE SET
+                    flags = excluded.flags, maildir_path = excluded.maildir_path,
+                    last_seen = excluded.last_seen, gone_at = NULL
+                """)
+        for message in batch {
+            var messageID = try Int64.fetchOne(findMessage, arguments: [message.sha256])
+            if messageID == nil {
+                let fields = message.summary
+                try insertMessage.execute(arguments: [
+                    message.sha256, message.size, fields?.messageID, fields?.date, fields?.from, fields?.to,
+                    fields?.cc, fields?.subject, fields?.hasAttachments ?? false, now,
+                ])
+                messageID = db.lastInsertedRowID
+                if let fields {
+                    let addresses = [fields.from, fields.to, fields.cc].compactMap { $0 }.joined(separator: " ")
+                    try insertText.execute(arguments: [messageID, fields.subject ?? "", addresses, fields.bodyText])
+                }
+            }
+            guard let messageID else { continue }
+            try insertPlacement.execute(arguments: [
+                messageID, folderID, uidValidity, message.uid, message.flags, message.modseq,
+                message.internalDate, message.internalDateUnix, message.maildirPath, now, now,
+                message.internalDateSource,
+            ])
+        }
+        try db.execute(
+            sql: "UPDATE folders SET highest_uid = max(highest_uid, ?), last_seen = ? WHERE id = ?",
+            arguments: [highestUID, now, folderID])
     }
 
     /// New flags (and the renamed file) for placements.

@@ -73,7 +73,9 @@ public final class Catalog: Sendable {
         close(descriptor)
     }
 
-    static func migrate(_ pool: DatabasePool) throws {
+    /// Applies what is missing. A catalog may hold a later migration without an earlier one (two
+    /// branches each added one); the earlier one is then applied too: migrations are independent.
+    static func migrate(_ pool: DatabasePool, migrations: [(name: String, sql: String)] = Catalog.migrations) throws {
         var migrator = DatabaseMigrator()
         for migration in migrations {
             migrator.registerMigration(migration.name) { db in

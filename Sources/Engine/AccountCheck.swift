@@ -31,10 +31,8 @@ public struct CheckReport: Sendable, Codable {
 /// Connects to an account, authenticates and lists what is there, changing nothing.
 public enum AccountCheck {
     public static func run(_ account: AccountConfig, logger: Logger) async throws(AccountError) -> CheckReport {
-        guard account.mailProtocol == .imap else {
-            throw AccountError(account: account.name, underlying: EngineError.unsupported("checking POP3 accounts"))
-        }
         do {
+            if account.mailProtocol == .pop3 { return try await checkPOP3(account, logger: logger) }
             return try await AccountSession.withIMAP(account, logger: logger) { session in
                 let serverID = try await session.identify([("name", "mailferry"), ("version", MailFerryVersion.current)])
                 let namespaces = try await session.namespaces()
@@ -66,6 +64,25 @@ public enum AccountCheck {
             throw error
         } catch {
             throw AccountError(account: account.name, underlying: error)
+        }
+    }
+}
+
+extension AccountCheck {
+    /// POP3 has one folder, the maildrop: its size from STAT, the capabilities from CAPA.
+    static func checkPOP3(_ account: AccountConfig, logger: Logger) async throws -> CheckReport {
+        try await AccountSession.withPOP3(account, logger: logger) { session in
+            let drop = try await session.stat()
+            let hasUIDL = try await session.uniqueIDs() != nil
+            var capabilities = session.capabilities.names
+            if !session.answersCAPA { capabilities = hasUIDL ? ["UIDL"] : [] }
+            let inbox = CheckReport.Folder(
+                name: "INBOX", rawName: "INBOX", decodable: true, delimiter: nil, specialUse: nil, selectable: true,
+                messages: UInt64(drop.count), size: UInt64(drop.size), uidValidity: nil)
+            return CheckReport(
+                account: account.name, server: "\(account.endpoint.host):\(account.endpoint.port)",
+                tls: account.endpoint.tls.rawValue, capabilities: capabilities, serverID: nil, personalNamespace: nil,
+                folders: [inbox])
         }
     }
 }

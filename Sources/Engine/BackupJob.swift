@@ -29,9 +29,6 @@ public struct BackupJob: Sendable {
     /// Runs the backup. Folder and message failures are collected in the report; account-level
     /// failures (authentication, connection) throw, after recording what was saved.
     public func run(logger: Logger) async throws -> BackupReport {
-        guard account.mailProtocol == .imap else {
-            throw AccountError(account: account.name, underlying: EngineError.unsupported("POP3 backup"))
-        }
         let started = Date()
         try prepareDirectory()
         let lock = try BackupLock(directory: directory)
@@ -57,10 +54,15 @@ public struct BackupJob: Sendable {
             outcome: .success, folders: [])
         var accountError: (any Error & Sendable)?
         do {
-            report.folders = try await AccountSession.withIMAP(account, logger: logger) { session in
-                let (catalog, accountRecord, _) = try await opening.value
-                return try await backUpFolders(
-                    session: session, catalog: catalog, store: store, accountID: accountRecord.id!, logger: logger)
+            switch account.mailProtocol {
+            case .imap:
+                report.folders = try await AccountSession.withIMAP(account, logger: logger) { session in
+                    let (catalog, accountRecord, _) = try await opening.value
+                    return try await backUpFolders(
+                        session: session, catalog: catalog, store: store, accountID: accountRecord.id!, logger: logger)
+                }
+            case .pop3:
+                report.folders = try await backUpMaildrop(opening: opening, store: store, logger: logger)
             }
         } catch let error as FolderRunInterrupted {
             report.folders = error.done
@@ -86,7 +88,7 @@ public struct BackupJob: Sendable {
         run.messagesNew = Int64(report.newMessages)
         run.bytesNew = report.newBytes
         run.flagsChanged = Int64(report.flagsChanged)
-        run.messagesGone = Int64(report.gone)
+        run.messagesGone = Int64(report.gone + report.deletedFromServer)
         run.report = (try? JSONEncoder().encode(report)).map { String(decoding: $0, as: UTF8.self) }
         try? catalog.finish(run)
         if let accountError {
@@ -161,6 +163,35 @@ public struct BackupJob: Sendable {
             try catalog.save(&record)
         }
         return reports
+    }
+
+    /// A POP3 account: its maildrop is folder INBOX. Deletions are recorded only after the server
+    /// accepted QUIT; a failure keeps the report of what was saved.
+    func backUpMaildrop(
+        opening: Task<(Catalog, AccountRecord, RunRecord), any Error>, store: MaildirStore, logger: Logger
+    ) async throws -> [FolderReport] {
+        var backup: POP3Backup?
+        do {
+            let deletions = try await AccountSession.withPOP3(account, logger: logger) { session in
+                let (catalog, accountRecord, _) = try await opening.value
+                let maildrop = try POP3Backup(
+                    catalog: catalog, store: store, account: account, accountID: accountRecord.id!, progress: progress,
+                    clock: clock)
+                backup = maildrop
+                progress.report(.connected(account: account.name, folders: 1))
+                return try await maildrop.run(session)
+            }
+            try backup?.recordDeleted(deletions)
+        } catch {
+            guard let backup else { throw error }
+            var report = backup.report
+            report.error = "\(error)"
+            progress.report(.folderFinished(report))
+            throw FolderRunInterrupted(done: [report], underlying: error)
+        }
+        guard let report = backup?.report else { return [] }
+        progress.report(.folderFinished(report))
+        return [report]
     }
 
     func newRecord(for mailbox: ListedMailbox, accountID: Int64, taken: inout Set<String>) -> FolderRecord {

@@ -15,6 +15,10 @@ public struct FolderReport: Codable, Sendable, Hashable {
     public var rescanned = false
     /// Messages that could not be saved, with the reason.
     public var failedMessages: [String] = []
+    /// POP3: messages deleted from the server (keep_on_server), counted once the server accepted QUIT.
+    public var deletedFromServer = 0
+    /// What the user should know about how this folder was handled (POP3 without UIDL, limits).
+    public var notes: [String] = []
     /// Set when the whole folder failed.
     public var error: String?
 
@@ -46,6 +50,7 @@ public struct BackupReport: Codable, Sendable {
     public var newBytes: Int64 { folders.reduce(0) { $0 + $1.newBytes } }
     public var flagsChanged: Int { folders.reduce(0) { $0 + $1.flagsChanged } }
     public var gone: Int { folders.reduce(0) { $0 + $1.gone } }
+    public var deletedFromServer: Int { folders.reduce(0) { $0 + $1.deletedFromServer } }
     public var failedFolders: Int { folders.filter { $0.error != nil }.count }
     public var failedMessages: Int { folders.reduce(0) { $0 + $1.failedMessages.count } }
 }

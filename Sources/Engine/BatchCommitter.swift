@@ -16,6 +16,10 @@ final class BatchCommitter: @unchecked Sendable {
         var deduplicated = 0
     }
 
+    /// Records a durable batch in the catalog, in one transaction: `stored[i]` is `batch[i]`,
+    /// `highWater` the folder's new high-water mark.
+    typealias Recorder = @Sendable (_ stored: [StoredMessage], _ batch: [FetchedMessage], _ highWater: Int64) throws -> Void
+
     let catalog: Catalog
     let store: MaildirStore
     let folderDirectory: String
@@ -29,11 +33,12 @@ final class BatchCommitter: @unchecked Sendable {
     var reusable: [Data: String]
     var saved: Set<Int64> = []
     private(set) var highWater: Int64
+    let recorder: Recorder
 
     init(
         catalog: Catalog, store: MaildirStore, folderDirectory: String, folderID: Int64, uidValidity: Int64,
         clock: @escaping @Sendable () -> Int64, progress: any ProgressSink, expected: [Int64], highWater: Int64,
-        orphans: [Substring: String], reusable: [Data: String]
+        orphans: [Substring: String], reusable: [Data: String], recorder: Recorder? = nil
     ) {
         self.catalog = catalog
         self.store = store
@@ -46,6 +51,24 @@ final class BatchCommitter: @unchecked Sendable {
         self.highWater = highWater
         self.orphans = orphans
         self.reusable = reusable
+        self.recorder =
+            recorder ?? { stored, _, mark in
+                try catalog.record(stored, folderID: folderID, uidValidity: uidValidity, highestUID: mark, now: clock())
+            }
+    }
+
+    /// Message files in a folder's Maildir that the catalog does not know (a run killed between the
+    /// rename and the catalog transaction), by the hash tag in their names: adopted, not stored twice.
+    static func orphans(in folderDirectory: String, folderID: Int64, store: MaildirStore, catalog: Catalog)
+        -> [Substring: String]
+    {
+        let known = (try? catalog.maildirPaths(folderID: folderID)) ?? []
+        var orphans: [Substring: String] = [:]
+        for path in store.messageFiles(in: folderDirectory) where !known.contains(path) {
+            let name = path.split(separator: "/").last ?? ""
+            if let tag = MaildirStore.hashTag(ofName: name) { orphans[tag] = path }
+        }
+        return orphans
     }
 
     func commit(_ batch: [FetchedMessage]) throws -> Outcome {
@@ -105,7 +128,8 @@ final class BatchCommitter: @unchecked Sendable {
                     sha256: message.sha256, size: Int64(message.size), uid: message.uid,
                     flags: message.flags.joined(separator: " "), modseq: message.modseq.map(Int64.init),
                     internalDate: message.internalDate.description,
-                    internalDateUnix: message.internalDate.secondsSince1970, maildirPath: path, summary: summary))
+                    internalDateUnix: message.internalDate.secondsSince1970, maildirPath: path, summary: summary,
+                    internalDateSource: message.internalDateSource))
         }
         try store.syncDirectory(folderDirectory + "/cur")
         for message in batch { saved.insert(message.uid) }
@@ -115,7 +139,7 @@ final class BatchCommitter: @unchecked Sendable {
             mark = uid
         }
         highWater = mark
-        try catalog.record(outcome.stored, folderID: folderID, uidValidity: uidValidity, highestUID: mark, now: clock())
+        try recorder(outcome.stored, batch, mark)
         for message in outcome.stored { progress.report(.messageSaved(bytes: Int(message.size))) }
         return outcome
     }
@@ -170,6 +194,10 @@ struct FetchedMessage: @unchecked Sendable {
     var summary: IndexedFields
     /// Owned by the committer once handed over.
     var file: MaildirTemporaryFile
+    /// Where INTERNALDATE came from when the server gave none (POP3).
+    var internalDateSource: String? = nil
+    /// The UIDL row a POP3 message is recorded under.
+    var pop3: POP3SeenMessage? = nil
 }
 
 extension IndexedFields {

@@ -32,12 +32,9 @@ final class FolderBackup {
 
     // State of one pass.
     var uidValidity: Int64 = 0
-    var batch: [FetchedMessage] = []
-    var batchBytes = 0
     /// UIDs received in this pass (a server may send a message twice).
     var received: Set<Int64> = []
-    var committer: BatchCommitter?
-    var committing: Task<BatchCommitter.Outcome, any Error>?
+    var pipeline: BatchPipeline?
     var orphans: [Substring: String] = [:]
     var reusable: [Data: String] = [:]
     var live: [Int64: LivePlacement] = [:]
@@ -162,10 +159,16 @@ final class FolderBackup {
         }
         var items = IMAPSession.backupItems
         if session.hasCapability("CONDSTORE") { items.append(.modSeq) }
-        committer = BatchCommitter(
+        let committer = BatchCommitter(
             catalog: catalog, store: store, folderDirectory: folderDirectory, folderID: record.id!,
             uidValidity: uidValidity, clock: clock, progress: progress, expected: expected, highWater: after,
             orphans: orphans, reusable: reusable)
+        let pipeline = BatchPipeline(
+            committer: committer, limits: .init(messages: limits.batchMessages, bytes: limits.batchBytes)
+        ) { [unowned self] outcome in
+            self.count(outcome)
+        }
+        self.pipeline = pipeline
         let completions: [IMAPSession.Completion]
         do {
             completions = try await session.pipeline(
@@ -173,51 +176,26 @@ final class FolderBackup {
             ) { event in
                 try await self.handle(event)
             }
-            try await handOver()
-            try await settle()
+            try await pipeline.finish()
         } catch {
             // Never leave a batch half-handled behind: wait for the one being committed.
             current?.discard()
-            for message in batch { message.file.discard() }
-            batch = []
-            _ = try? await committing?.value
-            committing = nil
-            highWater = committer?.highWater ?? highWater
+            await pipeline.abandon()
+            highWater = committer.highWater
             throw error
         }
-        highWater = committer?.highWater ?? highWater
+        highWater = committer.highWater
         for completion in completions where completion.tagged.status != .ok {
             report.failedMessages.append("UID FETCH failed: \(completion.tagged.status.rawValue) \(completion.tagged.text)")
         }
-        let saved = committer?.saved ?? []
+        let saved = committer.saved
         for uid in expected where !saved.contains(uid) {
             report.failedMessages.append("UID \(uid): the server did not send the message")
         }
     }
 
-    /// Commits the current batch (beside the fetching of the next) once the previous commit is done.
-    func handOver() async throws {
-        guard !batch.isEmpty, let committer else {
-            try await settle()
-            return
-        }
-        let handed = batch
-        batch = []
-        batchBytes = 0
-        do {
-            try await settle()
-        } catch {
-            for message in handed { message.file.discard() }
-            throw error
-        }
-        committing = Task { try committer.commit(handed) }
-    }
-
-    /// Waits for the batch being committed and counts it.
-    func settle() async throws {
-        guard let task = committing else { return }
-        committing = nil
-        let outcome = try await task.value
+    /// Counts a committed batch.
+    func count(_ outcome: BatchCommitter.Outcome) {
         for message in outcome.stored {
             live[message.uid] = LivePlacement(id: 0, uid: message.uid, flags: message.flags, maildirPath: message.maildirPath)
             report.newMessages += 1
@@ -262,25 +240,17 @@ final class FolderBackup {
         }
         received.insert(uid)
         let digest = message.finishHash()
-        batch.append(
+        message.file = nil
+        try await pipeline?.add(
             FetchedMessage(
                 uid: uid, sha256: Data(digest.bytes), shaHex: digest.hex, size: file.size,
                 flags: message.flags.filter { $0.name.lowercased() != "\\recent" }.map(\.name),
                 modseq: message.modSeq, internalDate: date, summary: IndexedFields(message.indexer.finish()),
                 file: file))
-        message.file = nil
-        batchBytes += file.size
-        if batch.count >= limits.batchMessages || batchBytes >= limits.batchBytes {
-            try await handOver()
-        }
     }
 
     func findOrphans() {
-        let known = (try? catalog.maildirPaths(folderID: record.id!)) ?? []
-        for path in store.messageFiles(in: folderDirectory) where !known.contains(path) {
-            let name = path.split(separator: "/").last ?? ""
-            if let tag = MaildirStore.hashTag(ofName: name) { orphans[tag] = path }
-        }
+        orphans = BatchCommitter.orphans(in: folderDirectory, folderID: record.id!, store: store, catalog: catalog)
     }
 
     // MARK: - Flags and expunges

@@ -23,13 +23,44 @@ public struct AccountConfig: Sendable, Hashable {
     public var endpoint: Endpoint
     public var user: String
     public var secret: SecretSource
+    /// What a POP3 backup leaves on the server and how much one run takes.
+    public var pop3: POP3Policy
 
-    public init(name: String, mailProtocol: MailProtocol, endpoint: Endpoint, user: String, secret: SecretSource) {
+    public init(
+        name: String, mailProtocol: MailProtocol, endpoint: Endpoint, user: String, secret: SecretSource,
+        pop3: POP3Policy = POP3Policy()
+    ) {
         self.name = name
         self.mailProtocol = mailProtocol
         self.endpoint = endpoint
         self.user = user
         self.secret = secret
+        self.pop3 = pop3
+    }
+}
+
+/// A POP3 account's `keep_on_server`, `max_messages` and `max_bytes`.
+public struct POP3Policy: Sendable, Hashable {
+    public enum KeepOnServer: Sendable, Hashable {
+        /// `keep_on_server = true` (the default): never delete.
+        case always
+        /// `keep_on_server = { delete_after_days = N }`: delete N days after the message was first saved.
+        case days(Int)
+        /// `keep_on_server = false`: delete each message once it is saved.
+        case never
+    }
+
+    public var keepOnServer: KeepOnServer
+    /// At most this many new messages per run (the next run continues).
+    public var maxMessages: Int?
+    /// At most about this many bytes of new messages per run: a run stops before the message that
+    /// would pass it, but always takes at least one.
+    public var maxBytes: Int64?
+
+    public init(keepOnServer: KeepOnServer = .always, maxMessages: Int? = nil, maxBytes: Int64? = nil) {
+        self.keepOnServer = keepOnServer
+        self.maxMessages = maxMessages
+        self.maxBytes = maxBytes
     }
 }
 
@@ -121,6 +152,7 @@ public struct JobFile: Sendable {
 
     static let accountKeys: Set<String> = [
         "protocol", "host", "port", "tls", "user", "password_env", "password_command", "password_file", "ca_file",
+        "keep_on_server", "max_messages", "max_bytes",
     ]
     static let jobKeys: Set<String> = ["name", "backup", "into", "formats", "include", "exclude"]
 
@@ -157,7 +189,55 @@ public struct JobFile: Sendable {
         }
         let caFile = try table.string("ca_file").map { resolve($0, base) }
         let endpoint = Endpoint(host: host, port: port, tls: tls, caFile: caFile)
-        return AccountConfig(name: name, mailProtocol: mailProtocol, endpoint: endpoint, user: user, secret: secret)
+        let pop3 = try parsePOP3Policy(&table, mailProtocol: mailProtocol)
+        return AccountConfig(
+            name: name, mailProtocol: mailProtocol, endpoint: endpoint, user: user, secret: secret, pop3: pop3)
+    }
+
+    static func parsePOP3Policy(_ table: inout TableReader, mailProtocol: MailProtocol) throws(ConfigError) -> POP3Policy {
+        if mailProtocol != .pop3 {
+            for key in ["keep_on_server", "max_messages", "max_bytes"] where table.table[key] != nil {
+                throw table.error(key, "applies to POP3 accounts only (protocol = \"pop3\")")
+            }
+            return POP3Policy()
+        }
+        var policy = POP3Policy()
+        if let value = table.value("keep_on_server") {
+            if let keep = value.bool {
+                policy.keepOnServer = keep ? .always : .never
+            } else if let inline = value.table {
+                var days = TableReader(
+                    table: inline, path: table.qualified("keep_on_server"), file: table.file, lines: table.lines)
+                let count: Int?
+                do {
+                    try days.rejectKeys(notIn: ["delete_after_days"])
+                    count = try days.int("delete_after_days")
+                } catch {
+                    // Keys of an inline table have no line of their own: point at keep_on_server's.
+                    throw ConfigError(
+                        file: error.file, line: error.line ?? table.lines.line(table: table.path, key: "keep_on_server"),
+                        message: error.message)
+                }
+                guard let count else {
+                    throw table.error("keep_on_server", "must be true, false or { delete_after_days = N }")
+                }
+                guard count >= 0 else { throw table.error("keep_on_server", "delete_after_days must be 0 or more") }
+                policy.keepOnServer = .days(count)
+            } else {
+                throw table.error("keep_on_server", "must be true, false or { delete_after_days = N }")
+            }
+        }
+        if let count = try table.int("max_messages") {
+            guard count > 0 else { throw table.error("max_messages", "must be at least 1") }
+            policy.maxMessages = count
+        }
+        if let value = table.value("max_bytes") {
+            guard let bytes = value.int.map(Int64.init) ?? value.string.flatMap(ByteSize.parse), bytes > 0 else {
+                throw table.error("max_bytes", "must be a number of bytes or a size like \"500MB\"")
+            }
+            policy.maxBytes = bytes
+        }
+        return policy
     }
 
     static func parseJob(_ table: inout TableReader, base: URL) throws(ConfigError) -> JobConfig {
@@ -181,5 +261,22 @@ public struct JobFile: Sendable {
             return NSString(string: path).expandingTildeInPath
         }
         return base.appendingPathComponent(path).standardizedFileURL.path
+    }
+}
+
+/// Sizes in job files: `"500MB"`, `"2 GB"`, `"750KB"`, `"1024"` (KB = 1,000 bytes; KiB = 1,024).
+enum ByteSize {
+    static func parse(_ text: String) -> Int64? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces).uppercased()
+        let digits = trimmed.prefix { $0.isNumber }
+        guard !digits.isEmpty, let number = Int64(digits) else { return nil }
+        let unit = trimmed.dropFirst(digits.count).trimmingCharacters(in: .whitespaces)
+        let factors: [String: Int64] = [
+            "": 1, "B": 1, "KB": 1_000, "MB": 1_000_000, "GB": 1_000_000_000, "KIB": 1 << 10, "MIB": 1 << 20,
+            "GIB": 1 << 30,
+        ]
+        guard let factor = factors[unit] else { return nil }
+        let (product, overflow) = number.multipliedReportingOverflow(by: factor)
+        return overflow ? nil : product
     }
 }

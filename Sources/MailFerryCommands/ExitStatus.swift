@@ -3,6 +3,7 @@ import Catalog
 import Engine
 import IMAPClient
 import MailTransport
+import POP3Client
 
 /// Exit codes that scripts and cron can act on. Documented in README.md and `--help`.
 public enum ExitStatus: Int32, CaseIterable, Sendable {
@@ -40,6 +41,8 @@ enum ErrorReport {
             return ("\(error.message)", .authentication)
         case let error as IMAPError:
             return describe(error)
+        case let error as POP3Error:
+            return describe(error)
         case let error as TransportError:
             return describe(error)
         case let error as EngineError:
@@ -69,6 +72,25 @@ enum ErrorReport {
             return ("\(error)", .server)
         case .commandFailed, .protocolViolation, .parse:
             return ("\(error)", .server)
+        }
+    }
+
+    static func describe(_ error: POP3Error) -> (String, ExitStatus) {
+        switch error {
+        case .authenticationFailed:
+            return ("\(error); check user and the password_env/password_command/password_file key", .authentication)
+        case .mechanismNotOffered, .noUsableLogin:
+            return ("\(error); try tls = \"implicit\" or \"starttls\"", .authentication)
+        case .stlsNotOffered:
+            return ("\(error); use tls = \"implicit\" with the server's TLS port (usually 995)", .connection)
+        case .transport(let transport):
+            return describe(transport)
+        case .invalidCommand:
+            return ("\(error); check user in the job file", .configuration)
+        case .responseTooLarge:
+            return ("\(error); nothing was deleted from the server and what was saved is kept; the server misbehaves, tell its operator", .server)
+        case .greetingRefused, .commandFailed, .connectionClosed, .protocolViolation, .parse:
+            return ("\(error); nothing was deleted from the server, what was saved is kept", .server)
         }
     }
 

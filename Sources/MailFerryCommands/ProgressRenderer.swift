@@ -72,17 +72,24 @@ final class ProgressRenderer: ProgressSink {
                 emit(
                     line: "\(job): \(folder.name): FAILED: \(error)",
                     json: ["event": "folder-failed", "folder": folder.name, "error": error])
-            } else if !folder.unchanged, folder.newMessages + folder.flagsChanged + folder.gone > 0 || mode == .json {
+            } else if !folder.unchanged,
+                folder.newMessages + folder.flagsChanged + folder.gone + folder.deletedFromServer > 0 || mode == .json
+            {
                 var parts = ["\(folder.newMessages) new (\(ByteCount.format(UInt64(folder.newBytes))))"]
                 if folder.flagsChanged > 0 { parts.append("\(folder.flagsChanged) flag changes") }
                 if folder.gone > 0 { parts.append("\(folder.gone) gone from server") }
+                if folder.deletedFromServer > 0 { parts.append("\(folder.deletedFromServer) deleted from server") }
                 if !folder.failedMessages.isEmpty { parts.append("\(folder.failedMessages.count) failed") }
                 emit(
                     line: "\(job): \(folder.name): " + parts.joined(separator: ", "),
                     json: [
                         "event": "folder-done", "folder": folder.name, "new": folder.newMessages,
                         "bytes": folder.newBytes, "flagsChanged": folder.flagsChanged, "gone": folder.gone,
+                        "deletedFromServer": folder.deletedFromServer,
                     ])
+            }
+            for note in folder.notes {
+                emit(line: "\(job): \(folder.name): note: \(note)", json: ["event": "note", "folder": folder.name, "note": note])
             }
         }
     }
@@ -148,7 +155,9 @@ final class ProgressRenderer: ProgressSink {
             lines.append(
                 "\(report.job): \(report.outcome.rawValue): \(report.newMessages) new messages "
                     + "(\(ByteCount.format(UInt64(report.newBytes)))), \(report.flagsChanged) flag changes, "
-                    + "\(report.gone) gone, \(report.failedFolders) folders failed, "
+                    + "\(report.gone) gone, "
+                    + (report.deletedFromServer > 0 ? "\(report.deletedFromServer) deleted from the server, " : "")
+                    + "\(report.failedFolders) folders failed, "
                     + String(format: "%.1f s", report.seconds))
             print(lines.joined(separator: "\n"))
         }

@@ -21,6 +21,30 @@ public enum Corpus {
     ]
 
     /// A small realistic account: every special kind of message at least once, spread over `folders`.
+    /// One message of at least `size` bytes: a short header, then 76-letter CRLF lines, every
+    /// 100th starting with "." (so POP3 must stuff it). For streaming and memory tests.
+    public static func large(size: Int, seed: UInt64 = 1) -> [UInt8] {
+        var message = Array("From: big@example.org\r\nSubject: big\r\nContent-Type: application/octet-stream\r\n\r\n".utf8)
+        message.reserveCapacity(size + 80)
+        var random = SeededRandom(seed: seed)
+        var lines = 0
+        while message.count < size {
+            if lines % 100 == 99 { message.append(UInt8(ascii: ".")) }
+            for _ in 0..<76 { message.append(UInt8(ascii: "A") + UInt8(random.next() % 26)) }
+            message.append(contentsOf: [13, 10])
+            lines += 1
+        }
+        return message
+    }
+
+    /// Resident memory of this process, in bytes (Linux).
+    public static func residentMemory() -> Int {
+        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
+        let fields = text.split(separator: " ")
+        guard fields.count > 1, let pages = Int(fields[1]) else { return 0 }
+        return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+    }
+
     public static func mailbox(seed: UInt64 = 1) -> [CorpusFolder] {
         var generator = CorpusGenerator(seed: seed)
         var result: [CorpusFolder] = []

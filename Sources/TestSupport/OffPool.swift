@@ -23,6 +23,22 @@ extension DovecotServer {
     }
 }
 
+/// Starts a private server for one test, runs `body` and always stops it.
+@discardableResult
+public func withServer<Result>(
+    _ options: DovecotServer.Options = .init(), _ body: (DovecotServer) async throws -> Result
+) async throws -> Result {
+    let server = try await DovecotServer.started(options)
+    do {
+        let result = try await body(server)
+        await server.stopped()
+        return result
+    } catch {
+        await server.stopped()
+        throw error
+    }
+}
+
 extension MailFerryCLI {
     /// `run(_:environment:)` without blocking the concurrency pool.
     public static func running(_ arguments: [String], environment: [String: String] = [:]) async throws -> Result {

@@ -9,6 +9,7 @@ import Foundation
 /// dropped mid-literal, a server that stops answering.
 ///
 /// Plain TCP only; one thread per connection. Lines received from clients are kept in `transcripts`.
+/// Nothing in it is IMAP but `sendTagged`: POP3 tests play their scripts on it too.
 public final class ScriptedIMAPServer: Sendable {
     /// One action of a connection's script.
     public enum Step: Sendable {
@@ -30,6 +31,9 @@ public final class ScriptedIMAPServer: Sendable {
         case reset
         /// Keep the connection open and silent until the server is stopped.
         case hang
+        /// Answer every line the client sends with what `respond` returns, until it returns nil
+        /// (then close): a small server with state (see `FakePOP3Server`) instead of a fixed script.
+        case respond(@Sendable (String) -> [UInt8]?)
     }
 
     public let host = "127.0.0.1"
@@ -54,27 +58,7 @@ public final class ScriptedIMAPServer: Sendable {
     /// Starts listening; connection number `n` (from 0) plays `scripts(n)`.
     public init(scripts: @escaping @Sendable (Int) -> [Step]) throws {
         self.script = scripts
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw ScriptedServerError.socket(errno) }
-        var one: Int32 = 1
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-        var address = LoopbackPorts.loopbackAddress(port: 0)
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        guard bound == 0, listen(fd, 16) == 0 else {
-            let code = errno
-            close(fd)
-            throw ScriptedServerError.socket(code)
-        }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        listener = fd
-        port = Int(UInt16(bigEndian: address.sin_port))
+        (listener, port) = try LoopbackPorts.listening()
         let thread = Thread { [self] in acceptLoop() }
         thread.name = "ScriptedIMAPServer:\(port)"
         thread.start()
@@ -178,6 +162,12 @@ public final class ScriptedIMAPServer: Sendable {
                 return
             case .hang:
                 while !isStopped { _ = stoppedSignal.wait(timeout: .now() + 0.2) }
+                return
+            case .respond(let respond):
+                while let line = connection.readLine() {
+                    state.withLock { $0.transcripts[index].append(line) }
+                    guard let answer = respond(line), connection.send(answer) else { return }
+                }
                 return
             }
         }

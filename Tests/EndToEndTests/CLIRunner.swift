@@ -23,12 +23,16 @@ extension DovecotServer {
     /// An `[accounts.NAME]` table for this server.
     func accountTOML(
         name: String = "test", user: String = "alice", tls: String = "implicit", port: Int? = nil,
-        passwordEnv: String = "MAILFERRY_TEST_PASSWORD", host: String = "localhost", trusted: Bool = true
+        passwordEnv: String = "MAILFERRY_TEST_PASSWORD", host: String = "localhost", trusted: Bool = true,
+        protocol mailProtocol: String = "imap"
     ) -> String {
-        let chosenPort = port ?? (tls == "implicit" ? imapsPort : imapPort)
+        let chosenPort =
+            port
+            ?? (mailProtocol == "pop3"
+                ? (tls == "implicit" ? pop3sPort : pop3Port) : (tls == "implicit" ? imapsPort : imapPort))
         return """
             [accounts.\(name)]
-            protocol = "imap"
+            protocol = "\(mailProtocol)"
             host = "\(host)"
             port = \(chosenPort)
             tls = "\(tls)"

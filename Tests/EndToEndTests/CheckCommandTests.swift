@@ -79,4 +79,35 @@ struct CheckCommandTests {
         #expect(result.status == 2)
         #expect(result.stderr.contains("\(path):3: unknown key \"usr\" in [accounts.a]"))
     }
+
+    @Test func checksAPOP3Account() async throws {
+        let server = try await DovecotServer.started()
+        defer { server.stop() }
+        let plainOnly = try await DovecotServer.started(.init(starttls: false))
+        defer { plainOnly.stop() }
+        var generator = CorpusGenerator(seed: 2)
+        try server.deliver(user: "alice", folder: "INBOX", messages: (0..<3).map { _ in generator.message(ofSize: 1_000) })
+        let jobs = try JobDirectory()
+        defer { jobs.remove() }
+        let path = try jobs.write(
+            [
+                server.accountTOML(name: "pop", protocol: "pop3"),
+                server.accountTOML(name: "popstls", tls: "starttls", protocol: "pop3"),
+                server.accountTOML(name: "wrongpass", passwordEnv: "MAILFERRY_WRONG", protocol: "pop3"),
+                plainOnly.accountTOML(name: "nostls", tls: "starttls", protocol: "pop3"),
+            ].joined(separator: "\n"))
+        let env = ["MAILFERRY_TEST_PASSWORD": "alice-pass", "MAILFERRY_WRONG": "not-the-password"]
+        for account in ["pop", "popstls"] {
+            let result = try await MailFerryCLI.running(["check", path, account], environment: env)
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(result.stdout.contains("UIDL") && result.stdout.contains("INBOX"))
+            #expect(result.stdout.contains("1 folders, 3 messages"), "\(result.stdout)")
+        }
+        for (account, status, expected) in [("wrongpass", Int32(3), "authentication failed"), ("nostls", 4, "does not offer STLS")] {
+            let result = try await MailFerryCLI.running(["check", path, account], environment: env)
+            #expect(result.status == status, "\(account): \(result.stderr)")
+            #expect(result.stderr.contains(expected) && result.stderr.contains("\"\(account)\""), "\(result.stderr)")
+            #expect(!result.stderr.contains("not-the-password") && !result.stderr.contains("alice-pass"))
+        }
+    }
 }

@@ -20,7 +20,7 @@ let quietLogger: Logger = {
 final class BackupFixture {
     let server: DovecotServer
     let directory: URL
-    let account: AccountConfig
+    var account: AccountConfig
     let job: JobConfig
 
     /// Starts the server off the concurrency pool.
@@ -56,8 +56,9 @@ final class BackupFixture {
         }.start()
     }
 
-    func backup() async throws -> BackupReport {
-        try await BackupJob(job: job, account: account).run(logger: quietLogger)
+    func backup(clock: (@Sendable () -> Int64)? = nil) async throws -> BackupReport {
+        guard let clock else { return try await BackupJob(job: job, account: account).run(logger: quietLogger) }
+        return try await BackupJob(job: job, account: account, clock: clock).run(logger: quietLogger)
     }
 
     func catalog() throws -> Catalog { try Catalog.existing(directory: directory.path) }
@@ -126,6 +127,23 @@ final class BackupFixture {
                 sha256: sha, flags: Set(flags.split(separator: " ").map(String.init)), internalDate: row[4])
         }
         return state
+    }
+
+    /// Writes a job file beside the backup: `account` (the `[accounts.alice]` table) and a job
+    /// "nightly" backing it up into this fixture's directory. Returns its path.
+    func writeJobFile(account: String) throws -> String {
+        let folder = directory.deletingLastPathComponent().appendingPathComponent("jobs-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let path = folder.appendingPathComponent("jobs.toml").path
+        let text = account + """
+
+            [[jobs]]
+            name = "nightly"
+            backup = "alice"
+            into = "\(directory.path)"
+            """
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        return path
     }
 
     /// Every message file in the Maildir tree.

@@ -7,25 +7,17 @@ import Testing
 /// A run killed with SIGKILL in the middle, then run again: nothing missing, nothing twice.
 @Suite(.serialized) struct CrashTests {
     func jobFile(_ fixture: BackupFixture) throws -> String {
-        let directory = fixture.directory.deletingLastPathComponent().appendingPathComponent("jobs-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let path = directory.appendingPathComponent("jobs.toml").path
-        let text = """
-            [accounts.alice]
-            host = "localhost"
-            port = \(fixture.server.imapsPort)
-            tls = "implicit"
-            user = "alice"
-            password_env = "MAILFERRY_CRASH_PASSWORD"
-            ca_file = "\(fixture.server.caCertificatePath)"
+        try fixture.writeJobFile(
+            account: """
+                [accounts.alice]
+                host = "localhost"
+                port = \(fixture.server.imapsPort)
+                tls = "implicit"
+                user = "alice"
+                password_env = "MAILFERRY_CRASH_PASSWORD"
+                ca_file = "\(fixture.server.caCertificatePath)"
 
-            [[jobs]]
-            name = "nightly"
-            backup = "alice"
-            into = "\(fixture.directory.path)"
-            """
-        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
-        return path
+                """)
     }
 
     @Test func killedMidRunThenRerun() async throws {

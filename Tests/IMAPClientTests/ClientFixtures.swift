@@ -31,21 +31,6 @@ let testLogger: Logger = {
     return logger
 }()
 
-/// Starts a private server for one test and always stops it.
-func withServer<Result>(_ options: DovecotServer.Options = .init(), _ body: (DovecotServer) async throws -> Result)
-    async throws -> Result
-{
-    let server = try await DovecotServer.started(options)
-    do {
-        let result = try await body(server)
-        await server.stopped()
-        return result
-    } catch {
-        await server.stopped()
-        throw error
-    }
-}
-
 /// A small well-formed message with CRLF line ends.
 func sampleMessage(_ index: Int, bodyLines: Int = 20) -> [UInt8] {
     var text = "From: Sender \(index) <sender\(index)@example.org>\r\n"
@@ -56,13 +41,5 @@ func sampleMessage(_ index: Int, bodyLines: Int = 20) -> [UInt8] {
     text += "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
     for line in 0..<bodyLines { text += "Line \(line) of message \(index): the quick brown fox.\r\n" }
     return Array(text.utf8)
-}
-
-/// Resident memory of this process, in bytes (Linux).
-func residentMemory() -> Int {
-    guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
-    let fields = text.split(separator: " ")
-    guard fields.count > 1, let pages = Int(fields[1]) else { return 0 }
-    return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
 }
 

@@ -63,19 +63,13 @@ struct MailboxTests {
     @Test func streamsA50MBMessageInBoundedMemory() async throws {
         try await withServer { server in
             let size = 50 * 1024 * 1024
-            var message = Array("From: big@example.org\r\nSubject: big\r\nContent-Type: application/octet-stream\r\n\r\n".utf8)
-            var generator = SystemRandomNumberGenerator()
-            while message.count < size {
-                let line = (0..<76).map { _ in UInt8(ascii: "A") + UInt8.random(in: 0..<26, using: &generator) }
-                message.append(contentsOf: line)
-                message.append(contentsOf: [13, 10])
-            }
+            var message = Corpus.large(size: size)
             let expected = SHA256Hasher.hash(message)
             try server.deliver(
                 user: "alice", folder: "INBOX",
                 messages: [CorpusMessage(bytes: message, flags: [], internalDate: Date())])
             message = []
-            let baseline = residentMemory()
+            let baseline = Corpus.residentMemory()
             var peak = baseline
             let (digest, total) = try await server.withSession { session in
                 _ = try await session.open(.inbox)
@@ -87,7 +81,7 @@ struct MailboxTests {
                         total += chunk.readableBytes
                         chunk.withUnsafeReadableBytes { hasher.update($0) }
                         chunks += 1
-                        if chunks % 64 == 0 { peak = max(peak, residentMemory()) }
+                        if chunks % 64 == 0 { peak = max(peak, Corpus.residentMemory()) }
                     }
                 }
                 return (hasher.finalize(), total)

@@ -12,13 +12,18 @@ struct LayeringTests {
         "MailTransport": ["NIOCore", "NIOPosix", "NIOConcurrencyHelpers", "NIOSSL", "Logging"],
         "IMAPCore": ["NIOCore"],
         "IMAPClient": ["IMAPCore", "MailTransport", "NIOCore", "NIOPosix", "NIOSSL", "Logging"],
+        "POP3Core": ["NIOCore"],
+        "POP3Client": ["POP3Core", "MailTransport", "NIOCore", "Logging"],
         "MIME": [],
         "CCrypto": [],
         "Archives": ["MailCore"],
         "migration-embedder": [],
         "Catalog": ["MailCore", "MIME", "GRDB"],
-        "Engine": ["MailCore", "MIME", "Catalog", "Archives", "MailTransport", "IMAPCore", "IMAPClient", "TOMLKit", "Logging"],
-        "MailFerryCommands": ["Engine", "Catalog", "ArgumentParser", "Logging", "IMAPClient", "MailTransport"],
+        "Engine": [
+            "MailCore", "MIME", "Catalog", "Archives", "MailTransport", "IMAPCore", "IMAPClient", "POP3Core", "POP3Client",
+            "TOMLKit", "Logging",
+        ],
+        "MailFerryCommands": ["Engine", "Catalog", "ArgumentParser", "Logging", "IMAPClient", "POP3Client", "MailTransport"],
         "mailferry": ["MailFerryCommands"],
         "TestSupport": ["MailCore", "NIOCore", "NIOPosix"],
         "dovecot-fixture": ["TestSupport"],
@@ -64,7 +69,7 @@ struct LayeringTests {
 
     @Test func protocolAndStorageTargetsStayApart() throws {
         let sources = Self.root.appendingPathComponent("Sources")
-        for target in ["IMAPCore", "IMAPClient", "MailTransport"] {
+        for target in ["IMAPCore", "IMAPClient", "POP3Core", "POP3Client", "MailTransport"] {
             for (file, module) in try Self.imports(in: sources.appendingPathComponent(target)) {
                 #expect(!["GRDB", "Catalog", "Archives", "Engine"].contains(module), "\(target)/\(file) imports \(module)")
             }

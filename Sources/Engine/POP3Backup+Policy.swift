@@ -1,0 +1,63 @@
+import Catalog
+import Foundation
+import POP3Client
+
+extension POP3Backup {
+    /// Sends DELE for the messages `keep_on_server` lets go: only those whose row is committed and
+    /// whose archive file is there. Returns the rows the server accepted DELE for.
+    func delete(_ messages: [ServerMessage], session: POP3Session) async throws -> [POP3SeenMessage] {
+        let now = clock()
+        let keptSince: Int64
+        switch policy.keepOnServer {
+        case .always: return []
+        case .never: keptSince = .max
+        case .days(let days): keptSince = now - Int64(days) * 86_400
+        }
+        var candidates: [Int: POP3SeenMessage] = [:]
+        for message in messages {
+            guard let row = message.known ?? committed[message.number], row.firstSaved <= keptSince else { continue }
+            guard let path = archived[row.sha256], store.fileSize(path) != nil else {
+                report.notes.append("message \(message.number) kept on the server: its archive file is missing")
+                continue
+            }
+            candidates[message.number] = row
+        }
+        guard !candidates.isEmpty else { return [] }
+        let accepted = try await session.delete(candidates.keys.sorted())
+        return accepted.compactMap { candidates[$0] }
+    }
+
+    /// Rows whose message is no longer on the server (deleted by another client, or by a QUIT
+    /// whose answer was lost) are marked gone. Only when this run saw every message: a run cut
+    /// short by a limit or a failure cannot tell.
+    func markVanished(_ messages: [ServerMessage], seen: [String: [POP3SeenMessage]]) throws {
+        guard !limited, report.failedMessages.isEmpty else { return }
+        var present = Set<POP3SeenKey>()
+        var vanished: [POP3SeenMessage] = []
+        for message in messages {
+            if let row = message.known ?? committed[message.number] { present.insert(POP3SeenKey(row)) }
+        }
+        for row in seen.values.joined() where row.deletedAt == nil && !present.contains(POP3SeenKey(row)) {
+            vanished.append(row)
+        }
+        try catalog.markPOP3Gone(
+            vanished.map { ($0.uidl, $0.sha256) }, accountID: accountID, folderID: folder.id!, now: clock())
+        report.gone = vanished.count
+    }
+
+    /// Records deletions once the server accepted QUIT.
+    func recordDeleted(_ rows: [POP3SeenMessage]) throws {
+        try catalog.markPOP3Gone(rows.map { ($0.uidl, $0.sha256) }, accountID: accountID, folderID: folder.id!, now: clock())
+        report.deletedFromServer = rows.count
+    }
+}
+
+/// A UIDL row's identity: the key and the bytes.
+struct POP3SeenKey: Hashable {
+    var uidl: String
+    var sha256: Data
+    init(_ row: POP3SeenMessage) {
+        uidl = row.uidl
+        sha256 = row.sha256
+    }
+}

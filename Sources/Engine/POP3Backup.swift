@@ -1,0 +1,175 @@
+import Archives
+import Catalog
+import Foundation
+import IMAPCore
+import MailCore
+import POP3Client
+import POP3Core
+
+/// Backs up a POP3 maildrop as folder INBOX of its account, through the same batches, archive and
+/// catalog as IMAP (DESIGN.md "Order of writes").
+///
+/// A message is recognised by its UIDL; without a usable UIDL by a hash of its headers and size;
+/// when even that is ambiguous it is downloaded and its SHA-256 decides. A DELE is sent only for
+/// a message whose UIDL row is committed together with its bytes, and takes effect only when the
+/// server accepts QUIT: `run` returns the deletions for the caller to record after QUIT.
+final class POP3Backup {
+    struct Limits {
+        var batch = BatchPipeline.Limits()
+        var window = 16
+    }
+
+    /// A message on the server in this session.
+    struct ServerMessage {
+        var number: Int
+        var size: Int
+        /// What identifies it across sessions (its UIDL, or a stand-in); nil when only its bytes can.
+        var key: String?
+        /// The committed row saying it is already saved.
+        var known: POP3SeenMessage?
+    }
+
+    static let folderName = "INBOX"
+    /// POP3 has no UIDVALIDITY: placements of the maildrop live in one fixed UID space.
+    static let uidValidity: Int64 = 1
+
+    let catalog: Catalog
+    let store: MaildirStore
+    let policy: POP3Policy
+    let accountID: Int64
+    var folder: FolderRecord
+    let folderDirectory: String
+    let progress: any ProgressSink
+    let clock: @Sendable () -> Int64
+    let limits: Limits
+    var report: FolderReport
+
+    // State of one run.
+    var archived: [Data: String] = [:]
+    var savedThisRun: Set<Data> = []
+    /// Rows committed in this run, by message number (saved now, or already archived under another key).
+    var committed: [Int: POP3SeenMessage] = [:]
+    var pendingByUID: [Int64: (number: Int, seen: POP3SeenMessage)] = [:]
+    var pendingSeen: [(number: Int, seen: POP3SeenMessage)] = []
+    var pipeline: BatchPipeline?
+    var current: (message: ServerMessage, inFlight: InFlightMessage, header: HeaderCapture)?
+    var limited = false
+
+    init(
+        catalog: Catalog, store: MaildirStore, account: AccountConfig, accountID: Int64, progress: any ProgressSink,
+        clock: @escaping @Sendable () -> Int64, limits: Limits = Limits()
+    ) throws {
+        self.catalog = catalog
+        self.store = store
+        self.policy = account.pop3
+        self.accountID = accountID
+        self.progress = progress
+        self.clock = clock
+        self.limits = limits
+        let raw = Data(Self.folderName.utf8)
+        if let known = try catalog.folders(accountID: accountID).first(where: { $0.rawName == raw }) {
+            folder = known
+        } else {
+            let now = clock()
+            folder = FolderRecord(
+                accountId: accountID, rawName: raw, name: Self.folderName, delimiter: nil, specialUse: nil,
+                path: FolderPath(name: Self.folderName, delimiter: nil).relativePath, uidValidity: Self.uidValidity,
+                firstSeen: now, lastSeen: now)
+            try catalog.save(&folder)
+        }
+        folderDirectory = PathComponent.escape(account.name) + "/" + folder.path
+        report = FolderReport(name: folder.name, path: folder.path)
+    }
+
+    /// Saves what is new, sends the DELEs the policy asks for and returns them (to be recorded
+    /// once QUIT is accepted).
+    func run(_ session: POP3Session) async throws -> [POP3SeenMessage] {
+        try store.ensureFolder(folderDirectory)
+        store.clearTemporary(in: folderDirectory)
+        var messages = try await identify(try await session.list(), session: session)
+        let seen = try catalog.pop3Seen(accountID: accountID)
+        archived = try catalog.folderContents(folderID: folder.id!)
+        for index in messages.indices {
+            messages[index].known = match(messages[index], seen: seen)
+        }
+        let chosen = choose(messages.filter { $0.known == nil })
+        progress.report(
+            .folderStarted(
+                name: folder.name, index: 1, count: 1, messages: chosen.count,
+                bytes: chosen.reduce(0) { $0 + Int64($1.size) }))
+        try await fetch(chosen, session: session)
+        try flushPendingSeen()
+        try markVanished(messages, seen: seen)
+        folder.lastSeen = clock()
+        folder.serverMessages = Int64(messages.count)
+        try catalog.save(&folder)
+        return try await delete(messages, session: session)
+    }
+
+    // MARK: - Identity
+
+    /// Keys every message: its UIDL when the server has UIDL and the UIDL is the message's alone,
+    /// else a hash of `TOP n 0` and the size when that is unique, else nothing.
+    func identify(_ listing: [ScanListing], session: POP3Session) async throws -> [ServerMessage] {
+        var messages = listing.map { ServerMessage(number: $0.number, size: $0.size) }
+        if let uids = try await session.uniqueIDs() {
+            let counts = Dictionary(uids.map { ($0.uid, 1) }, uniquingKeysWith: +)
+            let byNumber = Dictionary(uids.map { ($0.number, $0.uid) }, uniquingKeysWith: { first, _ in first })
+            for index in messages.indices {
+                if let uid = byNumber[messages[index].number], counts[uid] == 1 { messages[index].key = uid }
+            }
+            let repeated = messages.filter { $0.key == nil }.count
+            if repeated > 0 {
+                report.notes.append(
+                    "\(repeated) messages have no UIDL of their own: recognised by a hash of their headers and size")
+            }
+        } else {
+            report.notes.append(
+                "the server has no UIDL: messages are recognised by a hash of their headers (TOP n 0) and size")
+        }
+        let unkeyed = messages.indices.filter { messages[$0].key == nil }
+        guard !unkeyed.isEmpty else { return messages }
+        var keys: [Int: String] = [:]
+        var hashing: SHA256Hasher?
+        let requests = unkeyed.map { POP3Session.Request(number: messages[$0].number, limit: Self.limit(messages[$0].size), topLines: 0) }
+        try await session.retrieve(requests, window: limits.window) { request, event in
+            switch event {
+            case .start: hashing = SHA256Hasher()
+            case .data(let chunk): chunk.withUnsafeReadableBytes { hashing?.update($0) }
+            case .end:
+                if let digest = hashing.take()?.finalize() { keys[request.number] = "top:\(digest.hex)" }
+            case .failed: break
+            }
+        }
+        for index in unkeyed {
+            guard let header = keys[messages[index].number] else { continue }
+            messages[index].key = "\(header):\(messages[index].size)"
+        }
+        let counts = Dictionary(unkeyed.compactMap { messages[$0].key }.map { ($0, 1) }, uniquingKeysWith: +)
+        var byBytes = 0
+        for index in unkeyed where messages[index].key.map({ counts[$0] != 1 }) ?? true {
+            messages[index].key = nil
+            byBytes += 1
+        }
+        if byBytes > 0 {
+            report.notes.append("\(byBytes) messages can be told apart only by their bytes: downloaded every run, their hash decides")
+        }
+        return messages
+    }
+
+    /// The committed row for a message: same key, same announced size, not gone, and its file in
+    /// the archive (a file lost since is fetched again while the server still has the message).
+    func match(_ message: ServerMessage, seen: [String: [POP3SeenMessage]]) -> POP3SeenMessage? {
+        guard let key = message.key, let rows = seen[key] else { return nil }
+        return rows.first { row in
+            guard row.listedSize == Int64(message.size), row.deletedAt == nil, let path = archived[row.sha256] else {
+                return false
+            }
+            return store.fileSize(path) != nil
+        }
+    }
+
+    /// How many bytes a message's answer may hold: a server's sizes may be a little off (line
+    /// ends), never without bound.
+    static func limit(_ listedSize: Int) -> Int { listedSize * 2 + (1 << 20) }
+}
