@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
@@ -138,6 +139,9 @@ public enum Transport {
         var configuration = TLSConfiguration.makeClientConfiguration()
         configuration.certificateVerification = .fullVerification
         configuration.minimumTLSVersion = .tlsv12
+        if let directory = systemTrustDirectory {
+            configuration.trustRoots = .file(directory)
+        }
         if let caFile = endpoint.caFile {
             do {
                 let certificates = try NIOSSLCertificate.fromPEMFile(caFile)
@@ -157,6 +161,16 @@ public enum Transport {
             throw TransportError.tlsFailed(reason: "\(error)")
         }
     }
+
+    /// The system's trust store as a hashed directory (OpenSSL's `<subject hash>.0` names), when the
+    /// system has one: certificates are then read only when a chain needs them, instead of parsing
+    /// the whole bundle (about 140 certificates, ~9 ms of CPU) for every connection. Elsewhere NIOSSL's
+    /// platform default is used. Either way the trusted set is the system's.
+    static let systemTrustDirectory: String? = {
+        let directory = "/etc/ssl/certs"
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return nil }
+        return entries.contains { $0.hasSuffix(".0") } ? directory : nil
+    }()
 
     /// SNI carries host names only; for an IP literal NIOSSL checks the certificate against the
     /// peer address instead.

