@@ -48,6 +48,12 @@ public struct MessageSelection: Sendable, Hashable {
         self.includeGone = includeGone
     }
 
+    /// True when no message filter is set (gone messages aside): every placement of a folder is taken.
+    public var isUnfiltered: Bool {
+        since == nil && before == nil && minSize == nil && maxSize == nil && flags.isEmpty && notFlags.isEmpty
+            && from == nil && to == nil && subject == nil && search == nil
+    }
+
     /// The WHERE conditions (over `placements p` joined with `messages m`) and their arguments.
     func sql() -> (conditions: [String], arguments: StatementArguments) {
         var conditions: [String] = []
@@ -131,6 +137,11 @@ extension Catalog {
                     + (includeGone ? "" : " AND gone_at IS NULL"),
                 arguments: [folderID]) ?? 0
         }
+    }
+
+    /// Throws `CatalogError.badSearch` when the selection's full-text query is malformed.
+    public func check(_ selection: MessageSelection) throws {
+        _ = try readSelecting(selection) { _ in () }
     }
 
     /// A read whose full-text query may be malformed: the query is tried alone first, so SQLite's complaint
