@@ -19,10 +19,10 @@ struct FolderPlan: Sendable {
 /// is looked up there first (Message-ID and size, confirmed by hash) and appended only if missing.
 final class FolderReplay {
     let destination: ReplayDestination
+    let source: ReplaySource
     let catalog: Catalog
     let store: MaildirStore
     let plan: FolderPlan
-    let selection: MessageSelection
     let options: ReplayOptions
     let progress: any ProgressSink
     let clock: @Sendable () -> Int64
@@ -31,15 +31,14 @@ final class FolderReplay {
     let sourceNames: [Int64: String]
 
     init(
-        destination: ReplayDestination, catalog: Catalog, store: MaildirStore, plan: FolderPlan,
-        selection: MessageSelection, options: ReplayOptions, progress: any ProgressSink,
-        clock: @escaping @Sendable () -> Int64
+        destination: ReplayDestination, source: ReplaySource, store: MaildirStore, plan: FolderPlan,
+        options: ReplayOptions, progress: any ProgressSink, clock: @escaping @Sendable () -> Int64
     ) {
         self.destination = destination
-        self.catalog = catalog
+        self.source = source
+        self.catalog = source.catalog
         self.store = store
         self.plan = plan
-        self.selection = selection
         self.options = options
         self.progress = progress
         self.clock = clock
@@ -51,9 +50,12 @@ final class FolderReplay {
     var folderKey: Data { Data(mailbox.bytes) }
 
     func run(index: Int, count: Int) async throws -> ReplayFolderReport {
-        let (candidates, sourceIsEmpty) = try selectCandidates()
+        let selected = try source.select(plan)
+        let candidates = selected.candidates
+        report.filteredOut = selected.filteredOut
+        report.merged = selected.merged
         // An empty source folder is recreated; one the filters emptied is not.
-        guard !candidates.isEmpty || (sourceIsEmpty && selection.isUnfiltered) else { return report }
+        guard !candidates.isEmpty || (selected.sourceIsEmpty && source.selection.isUnfiltered) else { return report }
         report.created = !plan.exists
         if !plan.exists {
             if options.dryRun {
@@ -104,28 +106,6 @@ final class FolderReplay {
         progress.report(
             .folderStarted(
                 name: plan.destination, index: index, count: count, messages: todo.count, bytes: report.plannedBytes))
-    }
-
-    /// The selected placements of every source folder, each message once, and whether the sources hold
-    /// no messages at all.
-    func selectCandidates() throws -> ([ReplayCandidate], Bool) {
-        var seen = Set<Data>()
-        var candidates: [ReplayCandidate] = []
-        var total = 0
-        for folder in plan.sources {
-            let selected = try catalog.replayCandidates(folderID: folder.id!, selection: selection)
-            let all = try catalog.placementCount(folderID: folder.id!, includeGone: selection.includeGone)
-            total += all
-            report.filteredOut += all - selected.count
-            for candidate in selected {
-                if seen.insert(candidate.sha256).inserted {
-                    candidates.append(candidate)
-                } else {
-                    report.merged += 1
-                }
-            }
-        }
-        return (candidates, total == 0)
     }
 
     /// Looks up messages the destination may hold already; records the ones found as done and returns the

@@ -119,6 +119,16 @@ public struct JobFile: Sendable {
         return JobFile(path: path, accounts: accounts, jobs: jobs)
     }
 
+    /// The account `[accounts.NAME]`, or an error that lists the defined ones.
+    public func account(named name: String) throws(ConfigError) -> AccountConfig {
+        guard let account = accounts[name] else {
+            let known = accounts.keys.sorted().joined(separator: ", ")
+            throw ConfigError(
+                file: path, line: nil, message: "no account named \"\(name)\" (defined: \(known.isEmpty ? "none" : known))")
+        }
+        return account
+    }
+
     static let accountKeys: Set<String> = [
         "protocol", "host", "port", "tls", "user", "password_env", "password_command", "password_file", "ca_file",
     ]

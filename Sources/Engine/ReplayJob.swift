@@ -1,5 +1,4 @@
 import Archives
-import Catalog
 import Foundation
 import Logging
 
@@ -51,35 +50,21 @@ public struct ReplayJob: Sendable {
     /// `ReplayInterrupted` with the report so far. Bad options throw before anything is touched.
     public func run(logger: Logger) async throws -> ReplayReport {
         let started = Date()
-        let selection = try options.filter.selection()
-        _ = try FolderMapper(options: options.mapping, destination: DestinationLayout(delimiter: nil))
-        let catalog = try Catalog.existing(directory: directory)
-        try catalog.check(selection)
+        let source = try ReplaySource(directory: directory, options: options)
         let lock = options.dryRun ? nil : try BackupLock(directory: directory)
         defer { withExtendedLifetime(lock) {} }
-        let account = try sourceAccount(catalog)
-        let folders = try catalog.folders(accountID: account.id!).sorted { a, b in
-            a.name.uppercased() == "INBOX"
-                ? b.name.uppercased() != "INBOX" : (b.name.uppercased() != "INBOX" && a.name < b.name)
-        }
         var report = ReplayReport(
-            source: account.name, destination: destination.name, directory: directory, dryRun: options.dryRun)
+            source: source.account.name, destination: destination.name, directory: directory, dryRun: options.dryRun)
         let store = MaildirStore(root: (directory as NSString).appendingPathComponent("maildir"))
         do {
-            try await AccountSession.withIMAP(destination, logger: logger) { session in
-                let target = ReplayDestination(session: session, account: destination)
-                try await target.readLayout()
-                let mapper = try FolderMapper(options: options.mapping, destination: target.layout)
-                report.mappings = try mapper.map(
-                    folders.map {
-                        SourceFolder(name: $0.name, delimiter: $0.delimiter?.first, specialUse: $0.specialUse)
-                    })
-                let plans = Self.plans(folders: folders, mappings: report.mappings)
+            try await source.connect(to: destination, mapping: options.mapping, logger: logger) {
+                target, mappings, plans in
+                report.mappings = mappings
                 progress.report(.connected(account: destination.name, folders: plans.count))
                 for (index, plan) in plans.enumerated() {
                     let replay = FolderReplay(
-                        destination: target, catalog: catalog, store: store, plan: plan, selection: selection,
-                        options: options, progress: progress, clock: clock)
+                        destination: target, source: source, store: store, plan: plan, options: options,
+                        progress: progress, clock: clock)
                     do {
                         report.folders.append(try await replay.run(index: index + 1, count: plans.count))
                     } catch {
@@ -106,34 +91,5 @@ public struct ReplayJob: Sendable {
         report.seconds = Date().timeIntervalSince(started)
         if report.failedFolders > 0 || report.failedMessages > 0 { report.outcome = .partial }
         return report
-    }
-
-    func sourceAccount(_ catalog: Catalog) throws -> AccountRecord {
-        let accounts = try catalog.accounts()
-        if let name = options.sourceAccount {
-            guard let account = accounts.first(where: { $0.name == name }) else {
-                throw ReplayError.unknownSourceAccount(name, known: accounts.map(\.name))
-            }
-            return account
-        }
-        guard let only = accounts.first else { throw ReplayError.noSourceAccount(directory: directory) }
-        guard accounts.count == 1 else { throw ReplayError.severalSourceAccounts(accounts.map(\.name)) }
-        return only
-    }
-
-    /// One plan per destination folder, in the order of the first source folder that maps to it.
-    static func plans(folders: [FolderRecord], mappings: [FolderMapping]) -> [FolderPlan] {
-        var plans: [FolderPlan] = []
-        var positions: [String: Int] = [:]
-        for (folder, mapping) in zip(folders, mappings) {
-            guard let name = mapping.destination else { continue }
-            if let position = positions[name] {
-                plans[position].sources.append(folder)
-            } else {
-                positions[name] = plans.count
-                plans.append(FolderPlan(destination: name, sources: [folder], exists: mapping.exists))
-            }
-        }
-        return plans
     }
 }
