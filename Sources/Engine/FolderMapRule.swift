@@ -25,24 +25,20 @@ public struct FolderMapRule: Sendable, Hashable, CustomStringConvertible {
         self.target = target
     }
 
-    /// `FROM=TO` from the command line: FROM is a glob when it holds `*`, `%` or `?`, else an exact
-    /// name; the text is cut at the first `=`.
+    /// A rule from the command line: `FROM=TO`, where FROM is a glob when it holds `*`, `%` or `?` and an
+    /// exact name otherwise (cut at the first `=`), or `/REGEX/=TO` (cut at the last `/=`, since a
+    /// regex may hold `=`).
     public static func parse(_ text: String) -> FolderMapRule? {
+        if text.hasPrefix("/"), let end = text.range(of: "/=", options: .backwards), end.lowerBound > text.startIndex {
+            let regex = String(text[text.index(after: text.startIndex)..<end.lowerBound])
+            let to = String(text[end.upperBound...])
+            if !regex.isEmpty, !to.isEmpty { return FolderMapRule(.regex(regex), to: to) }
+        }
         guard let equals = text.firstIndex(of: "=") else { return nil }
         let from = String(text[..<equals])
         let to = String(text[text.index(after: equals)...])
         guard !from.isEmpty, !to.isEmpty else { return nil }
         return FolderMapRule(from.contains(where: { "*%?".contains($0) }) ? .glob(from) : .exact(from), to: to)
-    }
-
-    /// `REGEX=TO` from the command line, cut at the last `=` (a regex may hold `=`, a folder name
-    /// rarely does).
-    public static func parseRegex(_ text: String) -> FolderMapRule? {
-        guard let equals = text.lastIndex(of: "=") else { return nil }
-        let from = String(text[..<equals])
-        let to = String(text[text.index(after: equals)...])
-        guard !from.isEmpty, !to.isEmpty else { return nil }
-        return FolderMapRule(.regex(from), to: to)
     }
 
     public var description: String {

@@ -228,9 +228,13 @@ struct FolderMapperTests {
         #expect(FolderMapRule.parse(text) == rule)
     }
 
-    @Test func commandLineRegexRulesCutAtTheLastEquals() {
-        #expect(FolderMapRule.parseRegex("^(?=x)a$=b") == FolderMapRule(.regex("^(?=x)a$"), to: "b"))
+    @Test func commandLineRegexRules() {
+        #expect(FolderMapRule.parse("/^(?=x)a$/=b") == FolderMapRule(.regex("^(?=x)a$"), to: "b"))
+        #expect(
+            FolderMapRule.parse("/^Archive/(\\d{4})$/=Archives/$1")
+                == FolderMapRule(.regex("^Archive/(\\d{4})$"), to: "Archives/$1"))
         #expect(FolderMapRule.parse("no equals") == nil)
         #expect(FolderMapRule.parse("=x") == nil)
+        #expect(FolderMapRule.parse("//=x") == FolderMapRule(.exact("//"), to: "x"))
     }
 }
