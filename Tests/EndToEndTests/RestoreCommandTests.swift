@@ -8,7 +8,7 @@ import Testing
     struct Setup {
         let server: DovecotServer
         let jobs: JobDirectory
-        let path: String
+        var path: String
         let backup: String
         let env = ["MAILFERRY_TEST_PASSWORD": "alice-pass", "MAILFERRY_BOB_PASSWORD": "bob-pass"]
 
@@ -16,16 +16,22 @@ import Testing
             self.server = server
             jobs = try JobDirectory()
             backup = jobs.url.appendingPathComponent("backup").path
-            path = try jobs.write(
-                server.accountTOML(name: "alice")
-                    + server.accountTOML(name: "bob", user: "bob", passwordEnv: "MAILFERRY_BOB_PASSWORD")
-                        + """
+            path = ""
+            path = try write(
+                """
+                [[jobs]]
+                name = "nightly"
+                backup = "alice"
+                into = "\(backup)"
+                """)
+        }
 
-                        [[jobs]]
-                        name = "nightly"
-                        backup = "alice"
-                        into = "\(backup)"
-                        """)
+        /// A job file with accounts alice and bob and these jobs.
+        func write(_ jobsText: String, name: String = "jobs.toml") throws -> String {
+            try jobs.write(
+                server.accountTOML(name: "alice")
+                    + server.accountTOML(name: "bob", user: "bob", passwordEnv: "MAILFERRY_BOB_PASSWORD") + "\n" + jobsText,
+                name: name)
         }
 
         func mailferry(_ arguments: [String]) async throws -> MailFerryCLI.Result {
@@ -154,6 +160,55 @@ import Testing
         let verify = try await setup.mailferry(["verify", setup.backup, "--config", setup.path, "--to", "bob"])
         #expect(verify.status == 0, "\(verify.stdout)")
         #expect(verify.stdout.contains("complete: \(total) expected, \(total) present, 0 missing, 0 twice, 0 extra"))
+        await server.stopped()
+    }
+
+    @Test func aMigrateJobBacksUpIntoStagingThenReplaysAndAReRunAppendsNothing() async throws {
+        let server = try await DovecotServer.started()
+        let setup = try Setup(server)
+        defer { setup.jobs.remove() }
+        var generator = CorpusGenerator(seed: 44)
+        try server.deliver(
+            user: "alice", folder: "INBOX", messages: (0..<12).map { _ in generator.message(ofSize: 2_000) })
+        try server.deliver(
+            user: "alice", folder: "Sent Items", messages: (0..<4).map { _ in generator.message(ofSize: 2_000) })
+        try server.deliver(
+            user: "alice", folder: "Archive/2022", messages: (0..<3).map { _ in generator.message(ofSize: 2_000) })
+        try server.deliver(
+            user: "alice", folder: "Junk", messages: (0..<2).map { _ in generator.message(ofSize: 2_000) })
+        let path = try setup.write(
+            """
+            [[jobs]]
+            name = "move"
+            migrate = { from = "alice", to = "bob" }
+            exclude = ["Junk"]
+            automap = true
+            map = [ { match = "^Archive/(\\\\d{4})$", to = "Archives/$1" } ]
+            filter = { max_size = "1MB" }
+            """, name: "migrate.toml")
+
+        let first = try await setup.mailferry(["run", path])
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout.contains("move: success: 19 new messages"))
+        #expect(first.stdout.contains("alice → bob: success: 19 messages appended"))
+        #expect(
+            try setup.bobCount("INBOX") == 12 && setup.bobCount("Sent") == 4 && setup.bobCount("Archives/2022") == 3)
+        #expect(try !server.folderNames(user: "bob").contains("Junk"))
+        let staging = setup.jobs.url.appendingPathComponent("move.staging").path
+        #expect(FileManager.default.fileExists(atPath: staging + "/catalog.sqlite"))
+
+        try server.deliver(user: "alice", folder: "INBOX", messages: [generator.message(ofSize: 2_000)])
+        let second = try await setup.mailferry(["run", path])
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect(second.stdout.contains("alice → bob: success: 1 messages appended"))
+        #expect(try setup.bobCount("INBOX") == 13)
+
+        let verify = try await setup.mailferry([
+            "verify", staging, "--config", path, "--to", "bob", "--automap", "--exclude", "Junk", "--map",
+            "/^Archive/(\\d{4})$/=Archives/$1",
+        ])
+        #expect(verify.status == 0, "\(verify.stdout)")
+        #expect(verify.stdout.contains("complete: 20 expected, 20 present, 0 missing"))
         await server.stopped()
     }
 }
