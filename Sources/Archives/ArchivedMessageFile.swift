@@ -1,5 +1,7 @@
 #if canImport(Glibc)
     import Glibc
+#elseif canImport(Darwin)
+    import Darwin
 #endif
 
 /// An archived message opened for reading, to stream it back to a server.
@@ -28,7 +30,7 @@ public final class ArchivedMessageFile {
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws(ArchiveError) -> Int {
         guard buffer.count > 0 else { return 0 }
         while true {
-            let count = Glibc.read(descriptor, buffer.baseAddress, buffer.count)
+            let count = systemRead(descriptor, buffer.baseAddress, buffer.count)
             if count >= 0 { return count }
             if errno != EINTR { throw ArchiveError("read", path: path, code: errno) }
         }
@@ -50,4 +52,9 @@ public final class ArchivedMessageFile {
             try body(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
         }
     }
+}
+
+/// read(2), under a name the method `read(into:)` does not hide.
+private func systemRead(_ descriptor: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int {
+    read(descriptor, buffer, count)
 }
