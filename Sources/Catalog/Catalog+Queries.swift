@@ -43,6 +43,11 @@ public struct CatalogStats: Codable, Sendable, Hashable {
 }
 
 extension Catalog {
+    /// The accounts a backup holds, by name.
+    public func accounts() throws -> [AccountRecord] {
+        try pool.read { db in try AccountRecord.order(Column("name")).fetchAll(db) }
+    }
+
     public func folderSummaries() throws -> [FolderSummary] {
         try pool.read { db in
             let rows = try Row.fetchAll(

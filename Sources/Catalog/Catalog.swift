@@ -8,12 +8,16 @@ public enum CatalogError: Error, Sendable, CustomStringConvertible {
     /// The catalog was written by a newer mailferry that knows migrations this one does not.
     case newerSchema(unknown: [String])
     case noBackup(directory: String)
+    /// A `search` filter that SQLite's full-text engine cannot parse.
+    case badSearch(query: String, reason: String)
 
     public var description: String {
         switch self {
         case .cannotCreate(let path, let reason): "cannot create the catalog \(path): \(reason)"
         case .database(let message): "catalog: \(message)"
         case .noBackup(let directory): "\(directory) holds no backup (no catalog.sqlite)"
+        case .badSearch(let query, let reason):
+            "the search \"\(query)\" is not a valid full-text query (\(reason)); quote words with \"…\" or see SQLite FTS5 syntax"
         case .newerSchema(let unknown):
             "the catalog was written by a newer mailferry (unknown migrations \(unknown.joined(separator: ", "))); upgrade mailferry"
         }
@@ -40,6 +44,7 @@ public final class Catalog: Sendable {
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
             try db.execute(sql: "PRAGMA cache_size = -1024")
+            db.add(function: Catalog.containsFunction)
         }
         do {
             pool = try DatabasePool(path: path, configuration: configuration)

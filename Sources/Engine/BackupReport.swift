@@ -62,6 +62,8 @@ public enum ProgressEvent: Sendable {
     case folderStarted(name: String, index: Int, count: Int, messages: Int, bytes: Int64)
     case messageSaved(bytes: Int)
     case folderFinished(FolderReport)
+    /// A destination folder of a restore is done (or planned, in a dry run).
+    case replayFolderFinished(ReplayFolderReport)
 }
 
 public protocol ProgressSink: Sendable {

@@ -74,10 +74,12 @@ public struct JobConfig: Sendable, Hashable {
     public var formats: [String]
     public var include: [String]
     public var exclude: [String]
+    /// For a migrate job: `backup` is the source, `into` the staging backup, and this the replay.
+    public var migrate: MigrateConfig?
 
     public init(
         name: String, backup: String?, into: String?, formats: [String] = ["maildir"], include: [String] = [],
-        exclude: [String] = []
+        exclude: [String] = [], migrate: MigrateConfig? = nil
     ) {
         self.name = name
         self.backup = backup
@@ -85,6 +87,7 @@ public struct JobConfig: Sendable, Hashable {
         self.formats = formats
         self.include = include
         self.exclude = exclude
+        self.migrate = migrate
     }
 }
 
@@ -138,7 +141,10 @@ public struct JobFile: Sendable {
                 let config = try parseJob(&job, base: base)
                 try job.rejectUnknownKeys()
                 if let backup = config.backup, accounts[backup] == nil {
-                    throw job.error("backup", "names account \"\(backup)\", which is not defined")
+                    throw job.error(config.migrate == nil ? "backup" : "migrate", "names account \"\(backup)\", which is not defined")
+                }
+                if let target = config.migrate?.to, accounts[target] == nil {
+                    throw job.error("migrate", "names account \"\(target)\", which is not defined")
                 }
                 if jobs.contains(where: { $0.name == config.name }) {
                     throw job.error("name", "a job named \"\(config.name)\" is already defined")
@@ -150,11 +156,21 @@ public struct JobFile: Sendable {
         return JobFile(path: path, accounts: accounts, jobs: jobs)
     }
 
+    /// The account `[accounts.NAME]`, or an error that lists the defined ones.
+    public func account(named name: String) throws(ConfigError) -> AccountConfig {
+        guard let account = accounts[name] else {
+            let known = accounts.keys.sorted().joined(separator: ", ")
+            throw ConfigError(
+                file: path, line: nil, message: "no account named \"\(name)\" (defined: \(known.isEmpty ? "none" : known))")
+        }
+        return account
+    }
+
     static let accountKeys: Set<String> = [
         "protocol", "host", "port", "tls", "user", "password_env", "password_command", "password_file", "ca_file",
         "keep_on_server", "max_messages", "max_bytes",
     ]
-    static let jobKeys: Set<String> = ["name", "backup", "into", "formats", "include", "exclude"]
+    static let jobKeys = Set(["name", "backup", "into", "formats", "include", "exclude", "migrate"]).union(migrateKeys)
 
     static func parseAccount(name: String, _ table: inout TableReader, base: URL) throws(ConfigError) -> AccountConfig {
         try table.rejectKeys(notIn: accountKeys)
@@ -243,16 +259,24 @@ public struct JobFile: Sendable {
     static func parseJob(_ table: inout TableReader, base: URL) throws(ConfigError) -> JobConfig {
         try table.rejectKeys(notIn: jobKeys)
         guard let name = try table.string("name") else { throw table.missing("name") }
-        let backup = try table.string("backup")
-        let into = try table.string("into").map { resolve($0, base) }
-        if backup != nil, into == nil { throw table.missing("into") }
         let formats = try table.strings("formats") ?? ["maildir"]
         for format in formats where format != "maildir" {
             throw table.error("formats", "unknown format \"\(format)\" (supported: \"maildir\")")
         }
-        return JobConfig(
-            name: name, backup: backup, into: into, formats: formats,
-            include: try table.strings("include") ?? [], exclude: try table.strings("exclude") ?? [])
+        let include = try table.strings("include") ?? []
+        let exclude = try table.strings("exclude") ?? []
+        if let migrate = try parseMigrate(&table, name: name, include: include, exclude: exclude, base: base) {
+            if table.table["backup"] != nil {
+                throw table.error("backup", "and migrate cannot both be given: a migrate job backs up its source itself")
+            }
+            return JobConfig(
+                name: name, backup: migrate.from, into: migrate.staging, formats: formats, include: include,
+                exclude: exclude, migrate: migrate.config)
+        }
+        let backup = try table.string("backup")
+        let into = try table.string("into").map { resolve($0, base) }
+        if backup != nil, into == nil { throw table.missing("into") }
+        return JobConfig(name: name, backup: backup, into: into, formats: formats, include: include, exclude: exclude)
     }
 
     static func resolve(_ path: String, _ base: URL) -> String {

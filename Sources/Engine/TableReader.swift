@@ -8,23 +8,33 @@ struct TableReader {
     let path: String
     let file: String
     let lines: KeyLines
+    /// The line for keys the source index does not know: an inline table's keys share its line.
+    let fallbackLine: Int?
     private var used: Set<String> = []
 
-    init(table: TOMLTable, path: String, file: String, lines: KeyLines) {
+    init(table: TOMLTable, path: String, file: String, lines: KeyLines, fallbackLine: Int? = nil) {
         self.table = table
         self.path = path
         self.file = file
         self.lines = lines
+        self.fallbackLine = fallbackLine
     }
 
+    /// A reader for an inline table held by `key`, whose errors point at the key's line.
+    mutating func inlineTable(_ key: String) throws(ConfigError) -> TableReader? {
+        guard let table = try table(key) else { return nil }
+        return TableReader(
+            table: table, path: qualified(key), file: file, lines: lines, fallbackLine: line(of: key))
+    }
+
+    func line(of key: String?) -> Int? { lines.line(table: path, key: key) ?? fallbackLine }
+
     func error(_ key: String, _ message: String) -> ConfigError {
-        ConfigError(file: file, line: lines.line(table: path, key: key), message: "\(qualified(key)) \(message)")
+        ConfigError(file: file, line: line(of: key), message: "\(qualified(key)) \(message)")
     }
 
     func missing(_ key: String) -> ConfigError {
-        ConfigError(
-            file: file, line: lines.line(table: path, key: nil),
-            message: "[\(path)] is missing the required key \"\(key)\"")
+        ConfigError(file: file, line: line(of: nil), message: "[\(path)] is missing the required key \"\(key)\"")
     }
 
     func qualified(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
@@ -44,6 +54,20 @@ struct TableReader {
         guard let value = value(key) else { return nil }
         guard let int = value.int else { throw error(key, "must be an integer") }
         return int
+    }
+
+    mutating func bool(_ key: String) throws(ConfigError) -> Bool? {
+        guard let value = value(key) else { return nil }
+        guard let bool = value.bool else { throw error(key, "must be true or false") }
+        return bool
+    }
+
+    /// A string, or an integer given as its decimal text (sizes: `"50MB"` or `52428800`).
+    mutating func stringOrInt(_ key: String) throws(ConfigError) -> String? {
+        guard let value = value(key) else { return nil }
+        if let string = value.string { return string }
+        if let int = value.int { return String(int) }
+        throw error(key, "must be a string or an integer")
     }
 
     mutating func strings(_ key: String) throws(ConfigError) -> [String]? {
@@ -89,8 +113,7 @@ struct TableReader {
         guard !unknown.isEmpty else { return }
         let first = unknown.min { (lines.line(table: path, key: $0) ?? .max) < (lines.line(table: path, key: $1) ?? .max) }!
         let place = path.isEmpty ? "at the top level" : "in [\(path)]"
-        throw ConfigError(
-            file: file, line: lines.line(table: path, key: first), message: "unknown key \"\(first)\" \(place)")
+        throw ConfigError(file: file, line: line(of: first), message: "unknown key \"\(first)\" \(place)")
     }
 }
 

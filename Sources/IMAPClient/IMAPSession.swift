@@ -239,8 +239,7 @@ public final class IMAPSession {
 
     /// Encodes and writes a command, waiting for `+` where a synchronizing literal needs it.
     func send(_ command: Command) async throws -> Tag {
-        let tag = Tag("A\(nextTag)")
-        nextTag += 1
+        let tag = makeTag()
         if logger.logLevel <= .trace { logger.trace("C: \(tag) \(command.name)") }
         var pending: [ByteBuffer] = []
         for part in encoder.encode(command, tag: tag) {
@@ -255,6 +254,11 @@ public final class IMAPSession {
         }
         if !pending.isEmpty { try await write(contentsOf: pending) }
         return tag
+    }
+
+    func makeTag() -> Tag {
+        defer { nextTag += 1 }
+        return Tag("A\(nextTag)")
     }
 
     func awaitContinuation(for tag: Tag) async throws {

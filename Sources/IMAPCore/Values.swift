@@ -71,6 +71,12 @@ public struct InternalDate: Hashable, Sendable, CustomStringConvertible {
         return "\(two(day))-\(name)-\(four(year)) \(two(hour)):\(two(minute)):\(two(second)) \(sign)\(two(zone / 60))\(two(zone % 60))"
     }
 
+    /// Reads the wire form (`17-Jul-1996 02:44:25 -0700`, without the quotes), as the catalog keeps it.
+    public init?(_ text: String) {
+        guard let date = ResponseGrammar.dateTime(Array(text.utf8)) else { return nil }
+        self = date
+    }
+
     /// Seconds since 1970-01-01T00:00:00Z.
     public var secondsSince1970: Int64 {
         // Days from civil date (Howard Hinnant's algorithm).

@@ -17,13 +17,7 @@ struct CheckCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = output.makeLogger()
         do {
-            let jobs = try JobFile.load(path: jobFile)
-            guard let config = jobs.accounts[account] else {
-                let known = jobs.accounts.keys.sorted().joined(separator: ", ")
-                throw ConfigError(
-                    file: jobFile, line: nil,
-                    message: "no account named \"\(account)\" (defined: \(known.isEmpty ? "none" : known))")
-            }
+            let config = try JobFile.load(path: jobFile).account(named: account)
             let report = try await AccountCheck.run(config, logger: logger)
             if output.json {
                 try output.printJSON(report)

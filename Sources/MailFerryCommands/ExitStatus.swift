@@ -53,6 +53,12 @@ enum ErrorReport {
             }
         case let error as CatalogError:
             return (error.description, .configuration)
+        case let error as FolderMapError:
+            return (error.description, .configuration)
+        case let error as FilterError:
+            return (error.description, .configuration)
+        case let error as ReplayError:
+            return (error.description, .configuration)
         default:
             return ("\(error)", .internalError)
         }

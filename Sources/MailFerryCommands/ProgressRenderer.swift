@@ -27,11 +27,14 @@ final class ProgressRenderer: ProgressSink {
 
     let mode: Mode
     let job: String
+    /// What a folder's start line says is about to happen: "fetching 12 new messages".
+    let startVerb: String
     let state = Mutex(State())
 
-    init(mode: Mode, job: String) {
+    init(mode: Mode, job: String, startVerb: String = "fetching %ld new messages") {
         self.mode = mode
         self.job = job
+        self.startVerb = startVerb
     }
 
     func report(_ event: ProgressEvent) {
@@ -53,7 +56,7 @@ final class ProgressRenderer: ProgressSink {
             }
             if messages > 0 {
                 emit(
-                    line: "\(job): \(name): fetching \(messages) new messages (\(ByteCount.format(UInt64(bytes))))",
+                    line: "\(job): \(name): \(String(format: startVerb, messages)) (\(ByteCount.format(UInt64(bytes))))",
                     json: ["event": "folder", "folder": name, "messages": messages, "bytes": bytes])
             }
         case .messageSaved(let bytes):
@@ -91,6 +94,8 @@ final class ProgressRenderer: ProgressSink {
             for note in folder.notes {
                 emit(line: "\(job): \(folder.name): note: \(note)", json: ["event": "note", "folder": folder.name, "note": note])
             }
+        case .replayFolderFinished(let folder):
+            replayFolderFinished(folder)
         }
     }
 

@@ -39,6 +39,9 @@ struct RunCommand: AsyncParsableCommand {
                 let report = try await backup.run(logger: logger)
                 renderer.finish(report)
                 if report.outcome != .success { worst = worst.worse(.partialFailure) }
+                if let migrate = config.migrate {
+                    worst = worst.worse(try await replay(config, migrate, jobs: jobs, logger: logger))
+                }
             } catch {
                 renderer.clearLine()
                 let failure = output.fail(error)
@@ -46,6 +49,26 @@ struct RunCommand: AsyncParsableCommand {
             }
         }
         if worst != .success { throw ExitCode(worst.rawValue) }
+    }
+}
+
+extension RunCommand {
+    /// The second half of a migrate job: the staging backup, just brought up to date, replayed into the
+    /// destination. A re-run resumes where an interrupted one stopped.
+    func replay(_ config: JobConfig, _ migrate: MigrateConfig, jobs: JobFile, logger: Logger) async throws -> ExitStatus {
+        let renderer = ProgressRenderer(
+            mode: output.progressMode, job: config.name, startVerb: "appending %ld messages")
+        do {
+            let job = ReplayJob(
+                directory: config.into!, destination: try jobs.account(named: migrate.to),
+                options: migrate.replayOptions, progress: renderer)
+            let report = try await job.run(logger: logger)
+            renderer.finish(report)
+            return report.outcome == .success ? .success : .partialFailure
+        } catch let interrupted as ReplayInterrupted {
+            renderer.finish(interrupted.report)
+            throw interrupted.underlying
+        }
     }
 }
 

@@ -72,32 +72,7 @@ final class BackupFixture {
 
     /// What the server holds, per folder (decoded name): UID → (sha256, flags without \Recent, INTERNALDATE).
     func serverState() async throws -> [String: [UInt32: ServerMessage]] {
-        try await session { session in
-            var state: [String: [UInt32: ServerMessage]] = [:]
-            for mailbox in try await session.listMailboxes(status: []) where mailbox.isSelectable {
-                _ = try await session.open(mailbox.name)
-                var messages: [UInt32: ServerMessage] = [:]
-                var uid: UInt32 = 0
-                var flags: [String] = []
-                var date = ""
-                var hasher: SHA256Hasher? = nil
-                try await session.fetch([.all], items: IMAPSession.backupItems) { event in
-                    switch event {
-                    case .fetchStart: hasher = SHA256Hasher()
-                    case .fetchAttribute(.uid(let value)): uid = value
-                    case .fetchAttribute(.flags(let value)): flags = value.map(\.name).filter { $0 != "\\Recent" }
-                    case .fetchAttribute(.internalDate(let value)): date = value.description
-                    case .fetchBodyChunk(let chunk): chunk.withUnsafeReadableBytes { hasher?.update($0) }
-                    case .fetchEnd:
-                        let digest = hasher.take()!.finalize()
-                        messages[uid] = ServerMessage(sha256: digest.hex, flags: Set(flags), internalDate: date)
-                    default: break
-                    }
-                }
-                state[mailbox.name.description] = messages
-            }
-            return state
-        }
+        try await mailboxState(server, endpoint: account.endpoint, user: "alice", password: "alice-pass")
     }
 
     /// What the backup says is live, per folder: UID → the same facts, read from the catalog and the

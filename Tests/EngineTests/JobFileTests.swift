@@ -56,6 +56,14 @@ struct JobFileTests {
         ("[[jobs]]\nname = \"j\"\nbackup = \"nope\"\ninto = \"d\"\n", 3, "not defined"),
         ("[[jobs]]\nname = \"j\"\n\n[[jobs]]\nname = \"k\"\nfrobnicate = true\n", 6, "unknown key \"frobnicate\" in [jobs[1]]"),
         ("[accounts.a\nhost = 1\n", 1, "parsing table header"),
+        ("[[jobs]]\nname = \"m\"\nmigrate = { from = \"a\" }\n", 3, "missing the required key \"to\""),
+        ("[[jobs]]\nname = \"m\"\nstaging = \"s\"\n", 3, "staging belongs to a migrate job"),
+        ("[[jobs]]\nname = \"m\"\nmigrate = { from = \"x\", to = \"y\" }\n", 3, "names account \"x\""),
+        (Self.migrate + "backup = \"old\"\n", 12, "backup and migrate cannot both be given"),
+        (Self.migrate + "map = [ { from = \"a\", match = \"b\", to = \"c\" } ]\n", 12, "exactly one of from"),
+        (Self.migrate + "map = [ { match = \"(\", to = \"c\" } ]\n", 12, "the pattern is not valid"),
+        (Self.migrate + "filter = { max_size = \"huge\" }\n", 12, "max_size"),
+        (Self.migrate + "filter = { colour = \"red\" }\n", 12, "unknown key \"colour\""),
     ])
     func rejectsWithTheLine(text: String, line: Int, message: String) {
         #expect {
@@ -64,6 +72,50 @@ struct JobFileTests {
             guard let error = error as? ConfigError else { return false }
             return error.line == line && error.message.contains(message) && error.file == "jobs.toml"
         }
+    }
+
+    static let migrate = """
+        [accounts.old]
+        host = "old.example.com"
+        user = "alice"
+        password_env = "OLD"
+        [accounts.new]
+        host = "new.example.com"
+        user = "alice"
+        password_env = "NEW"
+        [[jobs]]
+        name = "move"
+        migrate = { from = "old", to = "new" }
+
+        """
+
+    @Test func parsesAMigrateJob() throws {
+        let text =
+            Self.migrate + """
+                exclude = ["Junk"]
+                automap = true
+                into = "Imported"
+                map = [ { from = "Sent Items", to = "Sent" }, { from = "Lists/*", to = "Lists/$1" },
+                        { match = "^Archive/(\\\\d{4})$", to = "Archives/$1" } ]
+                filter = { since = "2019-01-01", max_size = "50MB", min_size = 100, flags = ["\\\\Seen"], search = "invoice" }
+                """
+        let file = try JobFile.parse(text, path: "/etc/mailferry/jobs.toml")
+        let job = try #require(file.jobs.first)
+        #expect(job.backup == "old" && job.into == "/etc/mailferry/move.staging" && job.exclude == ["Junk"])
+        let migrate = try #require(job.migrate)
+        #expect(migrate.to == "new")
+        #expect(migrate.mapping.automap && migrate.mapping.into == "Imported" && migrate.mapping.exclude == ["Junk"])
+        #expect(
+            migrate.mapping.rules == [
+                FolderMapRule(.exact("Sent Items"), to: "Sent"), FolderMapRule(.glob("Lists/*"), to: "Lists/$1"),
+                FolderMapRule(.regex("^Archive/(\\d{4})$"), to: "Archives/$1"),
+            ])
+        let selection = try migrate.filter.selection()
+        #expect(selection.maxSize == 50_000_000 && selection.minSize == 100 && selection.flags == ["\\Seen"])
+        #expect(selection.since == 1_546_300_800 && selection.search == "invoice")
+
+        let staged = try JobFile.parse(Self.migrate + "staging = \"/srv/staging\"\n", path: "/etc/jobs.toml")
+        #expect(staged.jobs[0].into == "/srv/staging" && staged.jobs[0].migrate?.mapping.rules == [])
     }
 
     @Test func theSampleJobFileParses() throws {

@@ -1,0 +1,60 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// An archived message opened for reading, to stream it back to a server.
+public final class ArchivedMessageFile {
+    public let path: String
+    public let size: Int
+    let descriptor: Int32
+
+    /// Opens a message file of the store (path relative to its root).
+    public init(store: MaildirStore, relative: String) throws(ArchiveError) {
+        path = store.root + "/" + relative
+        descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw ArchiveError("open", path: path, code: errno) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else {
+            let code = errno
+            close(descriptor)
+            throw ArchiveError("stat", path: path, code: code)
+        }
+        size = Int(info.st_size)
+    }
+
+    deinit { close(descriptor) }
+
+    /// Reads the next bytes into `buffer`; 0 at the end of the file.
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws(ArchiveError) -> Int {
+        guard buffer.count > 0 else { return 0 }
+        while true {
+            let count = systemRead(descriptor, buffer.baseAddress, buffer.count)
+            if count >= 0 { return count }
+            if errno != EINTR { throw ArchiveError("read", path: path, code: errno) }
+        }
+    }
+
+    /// Back to the first byte.
+    public func rewind() throws(ArchiveError) {
+        guard lseek(descriptor, 0, SEEK_SET) == 0 else { throw ArchiveError("seek", path: path, code: errno) }
+    }
+
+    /// Calls `body` with each chunk of the file, from the start.
+    public func forEachChunk(_ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        try rewind()
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
+        defer { buffer.deallocate() }
+        while true {
+            let count = try read(into: buffer)
+            if count == 0 { return }
+            try body(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+        }
+    }
+}
+
+/// read(2), under a name the method `read(into:)` does not hide.
+private func systemRead(_ descriptor: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int {
+    read(descriptor, buffer, count)
+}

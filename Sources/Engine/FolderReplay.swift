@@ -1,0 +1,243 @@
+import Archives
+import Catalog
+import Foundation
+import IMAPClient
+import IMAPCore
+
+/// One destination folder of a replay and the source folders that map to it.
+struct FolderPlan: Sendable {
+    var destination: String
+    var sources: [FolderRecord]
+    var exists: Bool
+}
+
+/// Replays the selected messages of some source folders into one destination folder.
+///
+/// Order of writes (DESIGN.md step 4): per batch, `pending` rows are committed before any APPEND is
+/// sent, `done` rows after the server's OK. A message whose row is `pending` at the start (a run
+/// that died between the two) or that the destination folder might hold already (it is not empty)
+/// is looked up there first (Message-ID and size, confirmed by hash) and appended only if missing.
+final class FolderReplay {
+    let destination: ReplayDestination
+    let source: ReplaySource
+    let catalog: Catalog
+    let store: MaildirStore
+    let plan: FolderPlan
+    let options: ReplayOptions
+    let progress: any ProgressSink
+    let clock: @Sendable () -> Int64
+    var report: ReplayFolderReport
+    let mailbox: MailboxName
+    let sourceNames: [Int64: String]
+
+    init(
+        destination: ReplayDestination, source: ReplaySource, store: MaildirStore, plan: FolderPlan,
+        options: ReplayOptions, progress: any ProgressSink, clock: @escaping @Sendable () -> Int64
+    ) {
+        self.destination = destination
+        self.source = source
+        self.catalog = source.catalog
+        self.store = store
+        self.plan = plan
+        self.options = options
+        self.progress = progress
+        self.clock = clock
+        report = ReplayFolderReport(sources: plan.sources.map(\.name), destination: plan.destination)
+        mailbox = MailboxName(plan.destination)
+        sourceNames = Dictionary(plan.sources.map { ($0.id!, $0.name) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    var folderKey: Data { Data(mailbox.bytes) }
+
+    func run(index: Int, count: Int) async throws -> ReplayFolderReport {
+        let selected = try source.select(plan)
+        let candidates = selected.candidates
+        report.filteredOut = selected.filteredOut
+        report.merged = selected.merged
+        // An empty source folder is recreated; one the filters emptied is not.
+        guard !candidates.isEmpty || (selected.sourceIsEmpty && source.selection.isUnfiltered) else { return report }
+        report.created = !plan.exists
+        if !plan.exists {
+            if options.dryRun {
+                plan(candidates, index: index, count: count)
+                return report
+            }
+            try await destination.create(plan.destination)
+        }
+        let status = try await destination.status(mailbox)
+        let log = try catalog.replayLog(destination: destination.identity, folder: folderKey)
+        var unknown: [ReplayCandidate] = []
+        var todo: [ReplayCandidate] = []
+        for candidate in candidates {
+            if let entry = log[candidate.sha256], entry.state == .done,
+                entry.uidValidity == nil || entry.uidValidity == status.uidValidity
+            {
+                report.alreadyRestored += 1
+            } else if status.messages > 0 {
+                unknown.append(candidate)
+            } else {
+                todo.append(candidate)
+            }
+        }
+        // Source order is kept: what was not looked up, and what the lookup did not find.
+        let toAppend = Set(todo.map(\.placementID)).union(try await lookUp(unknown, uidValidity: status.uidValidity))
+        todo = candidates.filter { toAppend.contains($0.placementID) }
+        plan(todo, index: index, count: count)
+        guard !options.dryRun else { return report }
+        var start = 0
+        while start < todo.count {
+            var end = start
+            var bytes: Int64 = 0
+            while end < todo.count, end - start < options.batchMessages,
+                end == start || bytes < Int64(options.batchBytes)
+            {
+                bytes += todo[end].size
+                end += 1
+            }
+            try await append(Array(todo[start..<end]), uidValidity: status.uidValidity)
+            start = end
+        }
+        return report
+    }
+
+    func plan(_ todo: [ReplayCandidate], index: Int, count: Int) {
+        report.planned = todo.count
+        report.plannedBytes = todo.reduce(0) { $0 + $1.size }
+        progress.report(
+            .folderStarted(
+                name: plan.destination, index: index, count: count, messages: todo.count, bytes: report.plannedBytes))
+    }
+
+    /// Looks up messages the destination may hold already; records the ones found as done and returns the
+    /// placements of the others.
+    func lookUp(_ unknown: [ReplayCandidate], uidValidity: Int64?) async throws -> Set<Int64> {
+        guard !unknown.isEmpty else { return [] }
+        var items: [LookupItem] = []
+        var readable: [ReplayCandidate] = []
+        for candidate in unknown {
+            guard let file = open(candidate) else { continue }
+            do {
+                let fingerprint = try MessageFingerprint(file: file)
+                guard fingerprint.exact.sha256 == candidate.sha256 else {
+                    fail(candidate, "the archived file \(file.path) does not match its catalog hash (damaged copy)")
+                    continue
+                }
+                items.append(
+                    LookupItem(sha256: candidate.sha256, messageID: candidate.messageID, fingerprint: fingerprint))
+                readable.append(candidate)
+            } catch {
+                fail(candidate, "\(error)")
+            }
+        }
+        let lookup = DestinationLookup(session: destination.session, searchLimit: options.searchLookupLimit)
+        let found = try await lookup.find(items, in: mailbox)
+        report.alreadyPresent += found.count
+        if !options.dryRun {
+            try catalog.recordReplay(
+                found.map {
+                    ReplayLogEntry(sha256: $0.key, state: .done, found: true, uidValidity: uidValidity, uid: $0.value)
+                },
+                destination: destination.identity, folder: folderKey, now: clock())
+        }
+        return Set(readable.filter { found[$0.sha256] == nil }.map(\.placementID))
+    }
+
+    /// A message ready to append: its archive file checked against the catalog.
+    struct Ready {
+        var candidate: ReplayCandidate
+        var file: ArchivedMessageFile
+        var request: AppendRequest
+    }
+
+    func append(_ batch: [ReplayCandidate], uidValidity: Int64?) async throws {
+        var ready: [Ready] = []
+        for candidate in batch {
+            guard let file = open(candidate) else { continue }
+            guard let date = InternalDate(candidate.internalDate) else {
+                fail(candidate, "the catalog's INTERNALDATE \"\(candidate.internalDate)\" is unreadable")
+                continue
+            }
+            do {
+                guard try MessageFingerprint(file: file, normalizing: false).exact.sha256 == candidate.sha256 else {
+                    fail(candidate, "the archived file \(file.path) does not match its catalog hash (damaged copy)")
+                    continue
+                }
+            } catch {
+                fail(candidate, "\(error)")
+                continue
+            }
+            let flags = candidate.flags.split(separator: " ").filter { $0.lowercased() != "\\recent" }.map {
+                Flag(String($0))
+            }
+            ready.append(
+                Ready(
+                    candidate: candidate, file: file,
+                    request: AppendRequest(mailbox: mailbox, flags: flags, date: date, size: Int(candidate.size))))
+        }
+        guard !ready.isEmpty else { return }
+        try catalog.recordReplay(
+            ready.map { ReplayLogEntry(sha256: $0.candidate.sha256, state: .pending, uidValidity: uidValidity) },
+            destination: destination.identity, folder: folderKey, now: clock())
+        var done: [ReplayLogEntry] = []
+        var refused: [Data] = []
+        do {
+            try await destination.session.append(ready.map(\.request), window: options.appendWindow) { index in
+                let file = ready[index].file
+                try file.rewind()
+                return { buffer in try file.read(into: buffer) }
+            } completed: { index, outcome in
+                let candidate = ready[index].candidate
+                switch outcome {
+                case .appended(let validity, let uid):
+                    done.append(
+                        ReplayLogEntry(
+                            sha256: candidate.sha256, state: .done,
+                            uidValidity: validity.map(Int64.init) ?? uidValidity,
+                            uid: uid.map(Int64.init)))
+                    report.appended += 1
+                    report.appendedBytes += candidate.size
+                    progress.report(.messageSaved(bytes: Int(candidate.size)))
+                case .refused(let status, let text):
+                    refused.append(candidate.sha256)
+                    fail(candidate, "APPEND refused: \(status.rawValue) \(text)")
+                }
+            }
+        } catch {
+            // What the server confirmed is recorded; the rest stays pending and is looked up next time.
+            try? record(done: done, refused: refused)
+            throw error
+        }
+        try record(done: done, refused: refused)
+    }
+
+    func record(done: [ReplayLogEntry], refused: [Data]) throws {
+        try catalog.recordReplay(done, destination: destination.identity, folder: folderKey, now: clock())
+        try catalog.forgetPendingReplay(refused, destination: destination.identity, folder: folderKey)
+    }
+
+    /// The archive file of a placement, or nil (reported) when it is missing or not the size the catalog says.
+    func open(_ candidate: ReplayCandidate) -> ArchivedMessageFile? {
+        guard let path = candidate.maildirPath else {
+            fail(candidate, "the backup holds no file for it")
+            return nil
+        }
+        do {
+            let file = try ArchivedMessageFile(store: store, relative: path)
+            guard file.size == Int(candidate.size) else {
+                fail(
+                    candidate,
+                    "the archived file \(file.path) is \(file.size) bytes, the catalog says \(candidate.size)")
+                return nil
+            }
+            return file
+        } catch {
+            fail(candidate, "\(error)")
+            return nil
+        }
+    }
+
+    func fail(_ candidate: ReplayCandidate, _ reason: String) {
+        let source = sourceNames[candidate.folderID] ?? "?"
+        report.failedMessages.append("\(source) UID \(candidate.uid): \(reason)")
+    }
+}

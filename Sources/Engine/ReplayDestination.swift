@@ -1,0 +1,55 @@
+import Foundation
+import IMAPClient
+import IMAPCore
+
+/// The IMAP account a replay writes into: its folder layout, folder creation, and APPEND.
+final class ReplayDestination {
+    let session: IMAPSession
+    /// `imap://user@host:port`: the replay log's name for this account.
+    let identity: String
+    private(set) var layout = DestinationLayout(delimiter: "/")
+
+    init(session: IMAPSession, account: AccountConfig) {
+        self.session = session
+        identity = Self.identity(of: account)
+    }
+
+    static func identity(of account: AccountConfig) -> String {
+        "imap://\(account.user)@\(account.endpoint.host.lowercased()):\(account.endpoint.port)"
+    }
+
+    /// Reads the folders (with their special use), the delimiter and the personal namespace prefix.
+    func readLayout() async throws {
+        let listed = try await session.listMailboxes(status: [])
+        let personal = try await session.namespaces()?.personal.first
+        let delimiter = (personal?.delimiter ?? listed.lazy.compactMap(\.list.delimiter).first)
+            .map { Character(UnicodeScalar($0)) }
+        layout = DestinationLayout(
+            delimiter: delimiter, prefix: personal?.prefix.description ?? "",
+            folders: listed.filter(\.isSelectable).map { .init(name: $0.name.description, specialUse: $0.specialUse) })
+    }
+
+    /// CREATEs a folder and SUBSCRIBEs it. Servers create missing parents themselves (RFC 9051 §6.3.4); for
+    /// one that refuses, the parents are created first and the folder again.
+    func create(_ name: String) async throws {
+        let mailbox = MailboxName(name)
+        do {
+            try await session.create(mailbox)
+        } catch IMAPError.commandFailed {
+            let levels = layout.levels(of: name)
+            for count in 1..<max(1, levels.count) {
+                let parent = layout.name(of: Array(levels.prefix(count)))
+                if !layout.contains(parent) { try await session.create(MailboxName(parent)) }
+            }
+            try await session.create(mailbox)
+        }
+        try await session.subscribe(mailbox)
+        layout.folders.append(.init(name: name))
+    }
+
+    /// UIDVALIDITY and message count of a folder.
+    func status(_ mailbox: MailboxName) async throws -> (uidValidity: Int64?, messages: Int) {
+        let values = try await session.status(mailbox, [.uidValidity, .messages])
+        return (values["UIDVALIDITY"].map(Int64.init), Int(values["MESSAGES"] ?? 0))
+    }
+}

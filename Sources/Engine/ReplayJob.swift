@@ -1,0 +1,95 @@
+import Archives
+import Foundation
+import Logging
+
+/// A replay source or option that cannot be used.
+public enum ReplayError: Error, Sendable, Hashable, CustomStringConvertible {
+    case noSourceAccount(directory: String)
+    case unknownSourceAccount(String, known: [String])
+    case severalSourceAccounts([String])
+
+    public var description: String {
+        switch self {
+        case .noSourceAccount(let directory): "the backup \(directory) holds no account yet; run a backup first"
+        case .unknownSourceAccount(let name, let known):
+            "the backup holds no account \"\(name)\" (it holds: \(known.joined(separator: ", ")))"
+        case .severalSourceAccounts(let names):
+            "the backup holds several accounts (\(names.joined(separator: ", "))); choose one with --source"
+        }
+    }
+}
+
+/// A replay that stopped at the account level (connection, authentication) after some folders.
+public struct ReplayInterrupted: Error, Sendable {
+    public var report: ReplayReport
+    public var underlying: AccountError
+}
+
+/// Restores a backup's messages into an IMAP account: maps folders, creates what is missing, and
+/// appends what the destination lacks, each message once, with its flags and INTERNALDATE.
+public struct ReplayJob: Sendable {
+    public var directory: String
+    public var destination: AccountConfig
+    public var options: ReplayOptions
+    public var progress: any ProgressSink
+    public var clock: @Sendable () -> Int64
+
+    public init(
+        directory: String, destination: AccountConfig, options: ReplayOptions,
+        progress: any ProgressSink = SilentProgress(),
+        clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }
+    ) {
+        self.directory = directory
+        self.destination = destination
+        self.options = options
+        self.progress = progress
+        self.clock = clock
+    }
+
+    /// Runs the replay. Message and folder failures are in the report; an account-level failure throws
+    /// `ReplayInterrupted` with the report so far. Bad options throw before anything is touched.
+    public func run(logger: Logger) async throws -> ReplayReport {
+        let started = Date()
+        let source = try ReplaySource(directory: directory, options: options)
+        let lock = options.dryRun ? nil : try BackupLock(directory: directory)
+        defer { withExtendedLifetime(lock) {} }
+        var report = ReplayReport(
+            source: source.account.name, destination: destination.name, directory: directory, dryRun: options.dryRun)
+        let store = MaildirStore(root: (directory as NSString).appendingPathComponent("maildir"))
+        do {
+            try await source.connect(to: destination, mapping: options.mapping, logger: logger) {
+                target, mappings, plans in
+                report.mappings = mappings
+                progress.report(.connected(account: destination.name, folders: plans.count))
+                for (index, plan) in plans.enumerated() {
+                    let replay = FolderReplay(
+                        destination: target, source: source, store: store, plan: plan, options: options,
+                        progress: progress, clock: clock)
+                    do {
+                        report.folders.append(try await replay.run(index: index + 1, count: plans.count))
+                    } catch {
+                        var failed = replay.report
+                        failed.error = "\(error)"
+                        report.folders.append(failed)
+                        progress.report(.replayFolderFinished(failed))
+                        guard BackupJob.isFolderScoped(error) else { throw error }
+                        logger.error("folder \(plan.destination): \(error)")
+                        continue
+                    }
+                    progress.report(.replayFolderFinished(report.folders[report.folders.count - 1]))
+                }
+            }
+        } catch let error as FolderMapError {
+            throw error
+        } catch {
+            report.seconds = Date().timeIntervalSince(started)
+            report.outcome = .failed
+            report.error = "\(error)"
+            throw ReplayInterrupted(
+                report: report, underlying: AccountError(account: destination.name, underlying: error))
+        }
+        report.seconds = Date().timeIntervalSince(started)
+        if report.failedFolders > 0 || report.failedMessages > 0 { report.outcome = .partial }
+        return report
+    }
+}

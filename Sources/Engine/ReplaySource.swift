@@ -1,0 +1,99 @@
+import Catalog
+import Foundation
+import Logging
+
+/// The source side of a replay or a verify: one account of a backup, its folders, and which of their
+/// messages the filters select.
+struct ReplaySource {
+    let catalog: Catalog
+    let account: AccountRecord
+    /// INBOX first, then by name.
+    let folders: [FolderRecord]
+    let selection: MessageSelection
+
+    /// Checks the options and opens the backup; nothing is written.
+    init(directory: String, options: ReplayOptions) throws {
+        selection = try options.filter.selection()
+        _ = try FolderMapper(options: options.mapping, destination: DestinationLayout(delimiter: nil))
+        catalog = try Catalog.existing(directory: directory)
+        try catalog.check(selection)
+        let accounts = try catalog.accounts()
+        if let name = options.sourceAccount {
+            guard let account = accounts.first(where: { $0.name == name }) else {
+                throw ReplayError.unknownSourceAccount(name, known: accounts.map(\.name))
+            }
+            self.account = account
+        } else {
+            guard let only = accounts.first else { throw ReplayError.noSourceAccount(directory: directory) }
+            guard accounts.count == 1 else { throw ReplayError.severalSourceAccounts(accounts.map(\.name)) }
+            account = only
+        }
+        folders = try catalog.folders(accountID: account.id!).sorted { a, b in
+            let (aInbox, bInbox) = (a.name.uppercased() == "INBOX", b.name.uppercased() == "INBOX")
+            return aInbox != bInbox ? aInbox : a.name < b.name
+        }
+    }
+
+    /// Where every folder goes on the destination, and one plan per destination folder (in the order of
+    /// the first source folder that maps to it).
+    func plan(_ mapping: FolderMapOptions, destination: DestinationLayout) throws -> ([FolderMapping], [FolderPlan]) {
+        let mappings = try FolderMapper(options: mapping, destination: destination).map(
+            folders.map { SourceFolder(name: $0.name, delimiter: $0.delimiter?.first, specialUse: $0.specialUse) })
+        var plans: [FolderPlan] = []
+        var positions: [String: Int] = [:]
+        for (folder, mapping) in zip(folders, mappings) {
+            guard let name = mapping.destination else { continue }
+            if let position = positions[name] {
+                plans[position].sources.append(folder)
+            } else {
+                positions[name] = plans.count
+                plans.append(FolderPlan(destination: name, sources: [folder], exists: mapping.exists))
+            }
+        }
+        return (mappings, plans)
+    }
+
+    /// Connects to the destination, reads its folders and maps the source's onto them, then runs `body`
+    /// with the destination, the mapping of every source folder and the plan of every destination folder.
+    func connect<Result: Sendable>(
+        to account: AccountConfig, mapping: FolderMapOptions, logger: Logger,
+        _ body: (ReplayDestination, [FolderMapping], [FolderPlan]) async throws -> Result
+    ) async throws -> Result {
+        try await AccountSession.withIMAP(account, logger: logger) { session in
+            let destination = ReplayDestination(session: session, account: account)
+            try await destination.readLayout()
+            let (mappings, plans) = try plan(mapping, destination: destination.layout)
+            return try await body(destination, mappings, plans)
+        }
+    }
+
+    /// What the filters take from a plan's source folders, each message once (the first placement).
+    struct Selected {
+        var candidates: [ReplayCandidate] = []
+        /// Placements the message filters left out.
+        var filteredOut = 0
+        /// Placements of a message already taken from another source folder.
+        var merged = 0
+        /// The source folders hold no placement at all (before filters).
+        var sourceIsEmpty = true
+    }
+
+    func select(_ plan: FolderPlan) throws -> Selected {
+        var selected = Selected()
+        var seen = Set<Data>()
+        for folder in plan.sources {
+            let taken = try catalog.replayCandidates(folderID: folder.id!, selection: selection)
+            let all = try catalog.placementCount(folderID: folder.id!, includeGone: selection.includeGone)
+            if all > 0 { selected.sourceIsEmpty = false }
+            selected.filteredOut += all - taken.count
+            for candidate in taken {
+                if seen.insert(candidate.sha256).inserted {
+                    selected.candidates.append(candidate)
+                } else {
+                    selected.merged += 1
+                }
+            }
+        }
+        return selected
+    }
+}
