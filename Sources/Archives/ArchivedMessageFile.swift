@@ -54,6 +54,22 @@ public final class ArchivedMessageFile {
     }
 }
 
+extension ArchivedMessageFile {
+    /// True when the file's first bytes are exactly `prefix` (a message's header block, say).
+    public func starts(with prefix: [UInt8]) throws -> Bool {
+        guard prefix.count <= size else { return false }
+        var offset = 0
+        var matches = true
+        try forEachChunk { chunk in
+            guard matches, offset < prefix.count else { return }
+            let count = min(chunk.count, prefix.count - offset)
+            matches = prefix[offset..<offset + count].elementsEqual(chunk[0..<count])
+            offset += count
+        }
+        return matches && offset == prefix.count
+    }
+}
+
 /// read(2), under a name the method `read(into:)` does not hide.
 private func systemRead(_ descriptor: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int {
     read(descriptor, buffer, count)

@@ -54,6 +54,8 @@ final class POP3Backup {
     var pipeline: BatchPipeline?
     var current: (message: ServerMessage, inFlight: InFlightMessage, header: HeaderCapture)?
     var limited = false
+    /// Messages saved in an earlier run whose headers on the server match the archive.
+    var confirmed: Set<Int> = []
 
     init(
         catalog: Catalog, store: MaildirStore, account: AccountConfig, accountID: Int64, progress: any ProgressSink,
@@ -92,6 +94,7 @@ final class POP3Backup {
         for index in messages.indices {
             messages[index].known = match(messages[index], seen: seen)
         }
+        try await confirmDeletable(&messages, session: session)
         let chosen = choose(messages.filter { $0.known == nil })
         progress.report(
             .folderStarted(

@@ -166,4 +166,23 @@ import Testing
         #expect(report.deletedFromServer == 3)
         #expect(try setup.archive() == Self.hashes((1...3).map { Self.mail($0) }))
     }
+
+    @Test func aReusedUIDLOfTheSameSizeIsNeverDeletedUnsaved() async throws {
+        // Same size, other headers: "message 8" and "message 9" differ only in a digit.
+        let old = Self.mail(8, received: false)
+        let new = Self.mail(9, received: false)
+        #expect(old.count == new.count)
+        let setup = try Setup([.init(uidl: "A", bytes: old), .init(uidl: "B", bytes: Self.mail(2))])
+        #expect(try await setup.backup().newMessages == 2)
+        // Another client deleted A; the server hands its UIDL to a new message of the same size.
+        setup.server.messages = [.init(uidl: "A", bytes: new), .init(uidl: "B", bytes: Self.mail(2))]
+        setup.policy = POP3Policy(keepOnServer: .never)
+        let report = try await setup.backup()
+        #expect(report.newMessages == 1)
+        #expect(report.notes.contains { $0.contains("reused") })
+        #expect(try setup.archive() == Self.hashes([old, new, Self.mail(2)]))
+        // Both left the server only once saved.
+        #expect(report.deletedFromServer == 2)
+        #expect(setup.server.messages.isEmpty)
+    }
 }
