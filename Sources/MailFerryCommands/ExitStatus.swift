@@ -59,6 +59,8 @@ enum ErrorReport {
             return (error.description, .configuration)
         case let error as ReplayError:
             return (error.description, .configuration)
+        case let error as RunReportFiles.Missing:
+            return (error.description, .configuration)
         default:
             return ("\(error)", .internalError)
         }
