@@ -65,6 +65,41 @@ struct ReportCommandTests {
         let failedObject = try #require(try JSONSerialization.jsonObject(with: Data(failed.stdout.utf8)) as? [String: Any])
         #expect(failedObject["outcome"] as? String == "failed")
         #expect((failedObject["error"] as? String)?.isEmpty == false)
+
+        let all = try FileManager.default.contentsOfDirectory(atPath: reports.path).sorted()
+        #expect(all.count == 3)
+        let invalid = try Self.schemaViolations(all.map { reports.appendingPathComponent($0).path })
+        #expect(invalid.isEmpty, "\(invalid)")
         await server.stopped()
+    }
+
+    static let schema = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("schemas/run-report.schema.json").path
+
+    /// What Python's jsonschema (an independent validator) finds wrong in the files: empty when all
+    /// are valid against schemas/run-report.schema.json.
+    static func schemaViolations(_ files: [String]) throws -> String {
+        let script = """
+            import json, sys
+            import jsonschema
+            schema = json.load(open(sys.argv[1]))
+            jsonschema.Draft7Validator.check_schema(schema)
+            for path in sys.argv[2:]:
+                for error in jsonschema.Draft7Validator(schema).iter_errors(json.load(open(path))):
+                    print(path, list(error.absolute_path), error.message)
+            """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", script, schema] + files
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        if process.terminationStatus != 0 {
+            return "python3 with jsonschema (script/bootstrap installs python3-jsonschema) failed: \(text)"
+        }
+        return text
     }
 }
