@@ -1,5 +1,6 @@
 import Foundation
 import MailTransport
+import TestSupport
 import Testing
 
 @testable import Engine
@@ -103,5 +104,18 @@ struct ProviderPresetTests {
             }
             #expect(preset.acceptsPasswords || preset.auth.isOAuth)
         }
+    }
+
+    @Test func providersCommandListsEveryPreset() async throws {
+        let json = try await MailFerryCLI.running(["providers", "--json"])
+        #expect(json.status == 0, "\(json.stderr)")
+        let list = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])
+        #expect(list.count == ProviderPreset.all.count)
+        let office = try #require(list.first { $0["name"] as? String == "office365" })
+        #expect((office["pop3"] as? [String: Any])?["port"] as? Int == 995)
+        #expect(office["auth"] as? String == "xoauth2" && office["acceptsPasswords"] as? Bool == false)
+        let text = try await MailFerryCLI.running(["providers"])
+        #expect(text.status == 0)
+        #expect(text.stdout.contains("imap.gmail.com:993") && text.stdout.contains("xoauth2 only"))
     }
 }
