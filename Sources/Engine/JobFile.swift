@@ -197,7 +197,8 @@ public struct JobFile: Sendable {
         }
         let server = preset?.server(for: mailProtocol)
         if let preset, server == nil, table.table["host"] == nil {
-            throw table.error("provider", "\"\(preset.name)\" (\(preset.title)) offers no \(protocolName.uppercased()) access")
+            throw table.error(
+                "provider", "\"\(preset.name)\" (\(preset.title)) offers no \(protocolName.uppercased()) access")
         }
         guard let host = try table.string("host") ?? server?.host else { throw table.missing("host") }
         guard !host.isEmpty else { throw table.error("host", "must not be empty") }
@@ -222,7 +223,8 @@ public struct JobFile: Sendable {
         let auth: AuthMethod
         if let authName {
             guard let method = AuthMethod(rawValue: authName.lowercased()) else {
-                throw table.error("auth", "must be \"plain\", \"login\", \"xoauth2\" or \"oauthbearer\", not \"\(authName)\"")
+                throw table.error(
+                    "auth", "must be \"plain\", \"login\", \"xoauth2\" or \"oauthbearer\", not \"\(authName)\"")
             }
             auth = method
         } else {
@@ -250,11 +252,15 @@ public struct JobFile: Sendable {
         if let file = try table.string("password_file") { sources.append(.file(resolve(file, base))) }
         let tokenCommand = try table.string("token_command")
         if auth.isOAuth {
-            if let key = ["password_env", "password_command", "password_file"].first(where: { table.table[$0] != nil }) {
-                throw table.error(key, "does not apply with auth = \"\(auth.rawValue)\": the token comes from token_command")
+            let passwordKeys = ["password_env", "password_command", "password_file"]
+            if let key = passwordKeys.first(where: { table.table[$0] != nil }) {
+                throw table.error(
+                    key, "does not apply with auth = \"\(auth.rawValue)\": the token comes from token_command")
             }
             guard let tokenCommand, !tokenCommand.isEmpty else {
-                let why = explicitAuth ? "auth = \"\(auth.rawValue)\"" : "provider = \"\(preset?.name ?? "")\" (OAuth2 only)"
+                let why =
+                    explicitAuth
+                    ? "auth = \"\(auth.rawValue)\"" : "provider = \"\(preset?.name ?? "")\" (OAuth2 only)"
                 throw ConfigError(
                     file: table.file, line: table.line(of: nil),
                     message: "[\(table.path)] needs token_command with \(why): a command that prints an access token")

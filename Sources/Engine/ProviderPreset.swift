@@ -27,8 +27,6 @@ public struct ServerSetting: Sendable, Hashable, Codable {
     }
 }
 
-extension TLSMode: Codable {}
-
 /// A mail provider's published IMAP and POP3 settings, chosen with `provider = "NAME"`.
 public struct ProviderPreset: Sendable, Hashable, Codable {
     public var name: String

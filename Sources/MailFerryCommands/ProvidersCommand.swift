@@ -20,7 +20,9 @@ struct ProvidersCommand: AsyncParsableCommand {
                 preset.acceptsPasswords ? preset.auth.rawValue : "\(preset.auth.rawValue) only", preset.note,
             ]
         }
-        print(TextTable.render(header: ["provider", "name", "imap", "pop3", "auth", "note"], rows: rows).joined(separator: "\n"))
+        print(
+            TextTable.render(header: ["provider", "name", "imap", "pop3", "auth", "note"], rows: rows).joined(
+                separator: "\n"))
     }
 
     static func describe(_ server: ServerSetting) -> String {

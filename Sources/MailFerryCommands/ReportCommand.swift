@@ -22,7 +22,7 @@ struct ReportCommand: AsyncParsableCommand {
             let started = Date(timeIntervalSince1970: TimeInterval(report.startedAt))
             var lines = [
                 "run \(report.run.map(String.init) ?? "?") of job \(report.job), account \(report.account), "
-                    + "started \(started.ISO8601Format())", ""
+                    + "started \(started.ISO8601Format())", "",
             ]
             lines.append(contentsOf: ProgressRenderer.summary(of: report))
             for folder in report.folders {

@@ -29,7 +29,9 @@ struct OAuthDovecotTests {
         return "python3 \(jobs.url.appendingPathComponent("mint.py").path) \(keyFile) alice"
     }
 
-    func accountTOML(_ server: DovecotServer, auth: String, tokenCommand: String, protocol mailProtocol: String) -> String {
+    func accountTOML(_ server: DovecotServer, auth: String, tokenCommand: String, protocol mailProtocol: String)
+        -> String
+    {
         """
         [accounts.cloud]
         protocol = "\(mailProtocol)"
@@ -51,7 +53,8 @@ struct OAuthDovecotTests {
         let jobs = try JobDirectory()
         defer { jobs.remove() }
         var generator = CorpusGenerator(seed: 11)
-        try server.deliver(user: "alice", folder: "INBOX", messages: (0..<3).map { _ in generator.message(ofSize: 800) })
+        try server.deliver(
+            user: "alice", folder: "INBOX", messages: (0..<3).map { _ in generator.message(ofSize: 800) })
         let command = try setUp(jobs, key: Self.key)
         let backup = jobs.url.appendingPathComponent("backup").path
         let path = try jobs.write(

@@ -10,7 +10,8 @@ struct ReportCommandTests {
         let jobs = try JobDirectory()
         defer { jobs.remove() }
         var generator = CorpusGenerator(seed: 7)
-        try server.deliver(user: "alice", folder: "INBOX", messages: (0..<5).map { _ in generator.message(ofSize: 1_500) })
+        try server.deliver(
+            user: "alice", folder: "INBOX", messages: (0..<5).map { _ in generator.message(ofSize: 1_500) })
         try server.createFolder(user: "alice", name: "Archive")
         let (path, backup) = try jobs.writeBackupJob(server)
         let env = ["MAILFERRY_TEST_PASSWORD": "alice-pass"]
@@ -49,7 +50,9 @@ struct ReportCommandTests {
         #expect(given.status == 0, "\(given.stderr)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(given.stdout.utf8)) as? [String: Any])
         #expect(object["run"] as? Int == runID)
-        #expect((object["folders"] as? [[String: Any]])?.first { $0["name"] as? String == "INBOX" }?["newMessages"] as? Int == 5)
+        #expect(
+            (object["folders"] as? [[String: Any]])?.first { $0["name"] as? String == "INBOX" }?["newMessages"] as? Int
+                == 5)
 
         let unknown = try await MailFerryCLI.running(["report", backup, "--run", "999"])
         #expect(unknown.status == 2)
@@ -59,10 +62,12 @@ struct ReportCommandTests {
         #expect(none.stderr.contains("no run reports"))
 
         // A run that cannot log in still leaves its report, saying why.
-        let refused = try await MailFerryCLI.running(["run", path, "--quiet"], environment: ["MAILFERRY_TEST_PASSWORD": "wrong"])
+        let refused = try await MailFerryCLI.running(
+            ["run", path, "--quiet"], environment: ["MAILFERRY_TEST_PASSWORD": "wrong"])
         #expect(refused.status == 3)
         let failed = try await MailFerryCLI.running(["report", backup, "--json"])
-        let failedObject = try #require(try JSONSerialization.jsonObject(with: Data(failed.stdout.utf8)) as? [String: Any])
+        let failedObject = try #require(
+            try JSONSerialization.jsonObject(with: Data(failed.stdout.utf8)) as? [String: Any])
         #expect(failedObject["outcome"] as? String == "failed")
         #expect((failedObject["error"] as? String)?.isEmpty == false)
 

@@ -44,7 +44,8 @@ struct OAuthTokenTests {
                 let tag = line.split(separator: " ").first.map(String.init) ?? "*"
                 if line.contains("AUTHENTICATE") {
                     // XOAUTH2 reports a bad token as a JSON challenge before the NO.
-                    return Array((reject ? "+ eyJzdGF0dXMiOiI0MDEifQ==\r\n" : "\(tag) OK [CAPABILITY IMAP4rev1] hi\r\n").utf8)
+                    return Array(
+                        (reject ? "+ eyJzdGF0dXMiOiI0MDEifQ==\r\n" : "\(tag) OK [CAPABILITY IMAP4rev1] hi\r\n").utf8)
                 }
                 if line.isEmpty { return Array("A1 NO [AUTHENTICATIONFAILED] Invalid credentials\r\n".utf8) }
                 if line.contains("LOGOUT") { return Array("* BYE\r\n\(tag) OK bye\r\n".utf8) }
@@ -93,8 +94,10 @@ struct OAuthTokenTests {
 
     @Test(arguments: [
         // (token_command, what stderr must say)
-        ("echo 'refresh failed: invalid_grant' >&2; echo 'refresh_token=rt-secret-999' >&2; exit 7",
-            "token_command exited with status 7: refresh failed: invalid_grant"),
+        (
+            "echo 'refresh failed: invalid_grant' >&2; echo 'refresh_token=rt-secret-999' >&2; exit 7",
+            "token_command exited with status 7: refresh failed: invalid_grant"
+        ),
         ("true", "token_command gave an empty token"),
     ])
     func aFailingTokenCommandIsAClearAuthenticationError(_ command: String, _ message: String) async throws {

@@ -28,7 +28,8 @@ struct ProviderPresetTests {
             keys: "provider = \"office365\"\nprotocol = \"pop3\"\ntoken_command = \"t\"", host: "outlook.office365.com",
             port: 995, tls: .implicit, auth: .xoauth2),
         Case(
-            keys: "provider = \"Outlook\"\nauth = \"oauthbearer\"\ntoken_command = \"t\"", host: "outlook.office365.com",
+            keys: "provider = \"Outlook\"\nauth = \"oauthbearer\"\ntoken_command = \"t\"",
+            host: "outlook.office365.com",
             port: 993, tls: .implicit, auth: .oauthbearer),
         Case(
             keys: "provider = \"gmail\"\npassword_env = \"P\"", host: "imap.gmail.com", port: 993, tls: .implicit,
@@ -72,17 +73,21 @@ struct ProviderPresetTests {
         if entry.auth.isOAuth { #expect(account.secret == .tokenCommand("t")) }
     }
 
-    @Test(arguments: [
-        // (keys, line of the error, words the message must hold)
-        ("provider = \"hotmale\"\npassword_env = \"P\"", 3, ["not a known provider", "office365", "gmail", "fastmail"]),
-        ("provider = \"icloud\"\nprotocol = \"pop3\"\npassword_env = \"P\"", 3, ["offers no POP3"]),
-        ("provider = \"office365\"\npassword_env = \"P\"", 4, ["does not apply", "token_command"]),
-        ("provider = \"office365\"\nauth = \"plain\"\npassword_env = \"P\"", 4, ["refuses passwords", "xoauth2"]),
-        ("provider = \"office365\"", 1, ["needs token_command", "OAuth2 only"]),
-        ("host = \"h\"\nauth = \"xoauth2\"", 1, ["needs token_command", "auth = \"xoauth2\""]),
-        ("host = \"h\"\npassword_env = \"P\"\ntoken_command = \"t\"", 5, ["token_command needs auth"]),
-        ("host = \"h\"\nauth = \"cram-md5\"\npassword_env = \"P\"", 4, ["must be \"plain\""]),
-    ] as [(String, Int, [String])])
+    @Test(
+        arguments: [
+            // (keys, line of the error, words the message must hold)
+            (
+                "provider = \"hotmale\"\npassword_env = \"P\"", 3,
+                ["not a known provider", "office365", "gmail", "fastmail"]
+            ),
+            ("provider = \"icloud\"\nprotocol = \"pop3\"\npassword_env = \"P\"", 3, ["offers no POP3"]),
+            ("provider = \"office365\"\npassword_env = \"P\"", 4, ["does not apply", "token_command"]),
+            ("provider = \"office365\"\nauth = \"plain\"\npassword_env = \"P\"", 4, ["refuses passwords", "xoauth2"]),
+            ("provider = \"office365\"", 1, ["needs token_command", "OAuth2 only"]),
+            ("host = \"h\"\nauth = \"xoauth2\"", 1, ["needs token_command", "auth = \"xoauth2\""]),
+            ("host = \"h\"\npassword_env = \"P\"\ntoken_command = \"t\"", 5, ["token_command needs auth"]),
+            ("host = \"h\"\nauth = \"cram-md5\"\npassword_env = \"P\"", 4, ["must be \"plain\""]),
+        ] as [(String, Int, [String])])
     func badPresetUseIsAConfigErrorWithItsLine(_ keys: String, _ line: Int, _ words: [String]) {
         #expect {
             _ = try Self.account(keys)
