@@ -8,34 +8,6 @@ import Testing
 struct OAuthTokenTests {
     static let token = "ya29.tok-3141"
 
-    /// A directory with a job file for one account on `port` and a backup job "nightly".
-    struct Fixture {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("oauth-\(UUID().uuidString)")
-        var jobs: String { directory.appendingPathComponent("jobs.toml").path }
-
-        init(port: Int, keys: String, protocol mailProtocol: String = "imap") throws {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            try Data(
-                """
-                [accounts.cloud]
-                protocol = "\(mailProtocol)"
-                host = "127.0.0.1"
-                port = \(port)
-                tls = "none"
-                user = "alice@example.com"
-                \(keys)
-
-                [[jobs]]
-                name = "nightly"
-                backup = "cloud"
-                into = "backup"
-                """.utf8
-            ).write(to: URL(fileURLWithPath: jobs))
-        }
-
-        func remove() { try? FileManager.default.removeItem(at: directory) }
-    }
-
     /// An IMAP server with no folders that accepts any AUTHENTICATE and keeps the lines it got.
     static func imapServer(capabilities: String, reject: Bool = false) throws -> ScriptedIMAPServer {
         try ScriptedIMAPServer(script: [
@@ -59,7 +31,7 @@ struct OAuthTokenTests {
     @Test func imapXOAUTH2SendsTheTokenTheCommandPrinted() async throws {
         let server = try Self.imapServer(capabilities: "AUTH=XOAUTH2 SASL-IR")
         defer { server.stop() }
-        let fixture = try Fixture(
+        let fixture = try ScriptedJobFile(
             port: server.port, keys: "auth = \"xoauth2\"\ntoken_command = \"printf '\(Self.token)\\\\n'\"")
         defer { fixture.remove() }
         let result = try await MailFerryCLI.running(["run", fixture.jobs])
@@ -72,7 +44,7 @@ struct OAuthTokenTests {
     @Test func imapOAUTHBEARERNamesHostAndPort() async throws {
         let server = try Self.imapServer(capabilities: "AUTH=OAUTHBEARER SASL-IR")
         defer { server.stop() }
-        let fixture = try Fixture(
+        let fixture = try ScriptedJobFile(
             port: server.port, keys: "auth = \"oauthbearer\"\ntoken_command = \"echo \(Self.token)\"")
         defer { fixture.remove() }
         let result = try await MailFerryCLI.running(["run", fixture.jobs])
@@ -85,7 +57,8 @@ struct OAuthTokenTests {
     @Test func aRejectedTokenIsAnAuthenticationFailure() async throws {
         let server = try Self.imapServer(capabilities: "AUTH=XOAUTH2 SASL-IR", reject: true)
         defer { server.stop() }
-        let fixture = try Fixture(port: server.port, keys: "auth = \"xoauth2\"\ntoken_command = \"echo expired\"")
+        let fixture = try ScriptedJobFile(
+            port: server.port, keys: "auth = \"xoauth2\"\ntoken_command = \"echo expired\"")
         defer { fixture.remove() }
         let result = try await MailFerryCLI.running(["run", fixture.jobs])
         #expect(result.status == 3, "\(result.stderr)")
@@ -104,7 +77,7 @@ struct OAuthTokenTests {
         let server = try Self.imapServer(capabilities: "AUTH=XOAUTH2 SASL-IR")
         defer { server.stop() }
         let quoted = command.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
-        let fixture = try Fixture(port: server.port, keys: "auth = \"xoauth2\"\ntoken_command = \"\(quoted)\"")
+        let fixture = try ScriptedJobFile(port: server.port, keys: "auth = \"xoauth2\"\ntoken_command = \"\(quoted)\"")
         defer { fixture.remove() }
         let result = try await MailFerryCLI.running(["run", fixture.jobs])
         #expect(result.status == 3, "\(result.stderr)")
@@ -129,7 +102,7 @@ struct OAuthTokenTests {
             },
         ])
         defer { server.stop() }
-        let fixture = try Fixture(
+        let fixture = try ScriptedJobFile(
             port: server.port, keys: "auth = \"xoauth2\"\ntoken_command = \"echo \(Self.token)\"", protocol: "pop3")
         defer { fixture.remove() }
         let result = try await MailFerryCLI.running(["run", fixture.jobs])
