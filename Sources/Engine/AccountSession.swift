@@ -8,9 +8,14 @@ enum AccountSession {
     static func withIMAP<Result: Sendable>(
         _ account: AccountConfig, logger: Logger, _ body: (IMAPSession) async throws -> Result
     ) async throws -> Result {
+        // Resolved per connection: a token command hands out a fresh token each time.
         let secret = try SecretResolver.resolve(account.secret)
         return try await IMAPSession.withSession(endpoint: account.endpoint, logger: logger) { session in
-            try await session.login(user: account.user, password: secret)
+            if let sasl = oauth(account, secret) {
+                try await session.authenticate(sasl)
+            } else {
+                try await session.login(user: account.user, password: secret)
+            }
             return try await body(session)
         }
     }
@@ -22,8 +27,22 @@ enum AccountSession {
     ) async throws -> Result {
         let secret = try SecretResolver.resolve(account.secret)
         return try await POP3Session.withSession(endpoint: account.endpoint, logger: logger) { session in
-            try await session.login(user: account.user, password: secret)
+            if let sasl = oauth(account, secret) {
+                try await session.authenticate(sasl)
+            } else {
+                try await session.login(user: account.user, password: secret)
+            }
             return try await body(session)
+        }
+    }
+
+    /// The SASL exchange of an OAuth2 account, or nil for a password account.
+    static func oauth(_ account: AccountConfig, _ token: Secret) -> SASL? {
+        switch account.auth {
+        case .plain, .login: nil
+        case .xoauth2: .xoauth2(user: account.user, token: token)
+        case .oauthbearer:
+            .oauthBearer(user: account.user, host: account.endpoint.host, port: account.endpoint.port, token: token)
         }
     }
 }

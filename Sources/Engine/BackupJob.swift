@@ -74,6 +74,7 @@ public struct BackupJob: Sendable {
         let (catalog, _, startedRun) = try await opening.value
         var run = startedRun
         report.startedAt = run.startedAt
+        report.run = run.id
         report.seconds = Date().timeIntervalSince(started)
         if let accountError {
             report.outcome = .failed
@@ -91,6 +92,11 @@ public struct BackupJob: Sendable {
         run.messagesGone = Int64(report.gone + report.deletedFromServer)
         run.report = (try? JSONEncoder().encode(report)).map { String(decoding: $0, as: UTF8.self) }
         try? catalog.finish(run)
+        do {
+            try RunReportFiles.write(report, directory: directory)
+        } catch {
+            logger.error("cannot write the run report into \(RunReportFiles.folder(directory)): \(error)")
+        }
         if let accountError {
             throw AccountError(account: account.name, underlying: accountError)
         }

@@ -37,6 +37,8 @@ public struct BackupReport: Codable, Sendable {
         case failed
     }
 
+    /// The catalog's run number (its `runs` row), which names the report file.
+    public var run: Int64?
     public var job: String
     public var account: String
     public var directory: String

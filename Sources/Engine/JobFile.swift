@@ -9,6 +9,9 @@ public enum SecretSource: Sendable, Hashable {
     case command(String)
     /// A file (owner-only) whose first line is the secret.
     case file(String)
+    /// `token_command`: a shell command run for every connection, whose standard output is an
+    /// OAuth2 access token.
+    case tokenCommand(String)
 }
 
 public enum MailProtocol: String, Sendable, Hashable {
@@ -23,12 +26,16 @@ public struct AccountConfig: Sendable, Hashable {
     public var endpoint: Endpoint
     public var user: String
     public var secret: SecretSource
+    /// How the account logs in: a password, or an OAuth2 token with XOAUTH2 or OAUTHBEARER.
+    public var auth: AuthMethod
+    /// The `provider` preset the account's defaults came from.
+    public var provider: String?
     /// What a POP3 backup leaves on the server and how much one run takes.
     public var pop3: POP3Policy
 
     public init(
         name: String, mailProtocol: MailProtocol, endpoint: Endpoint, user: String, secret: SecretSource,
-        pop3: POP3Policy = POP3Policy()
+        pop3: POP3Policy = POP3Policy(), auth: AuthMethod = .plain, provider: String? = nil
     ) {
         self.name = name
         self.mailProtocol = mailProtocol
@@ -36,6 +43,8 @@ public struct AccountConfig: Sendable, Hashable {
         self.user = user
         self.secret = secret
         self.pop3 = pop3
+        self.auth = auth
+        self.provider = provider
     }
 }
 
@@ -167,20 +176,34 @@ public struct JobFile: Sendable {
     }
 
     static let accountKeys: Set<String> = [
-        "protocol", "host", "port", "tls", "user", "password_env", "password_command", "password_file", "ca_file",
-        "keep_on_server", "max_messages", "max_bytes",
+        "provider", "protocol", "host", "port", "tls", "user", "auth", "token_command", "password_env",
+        "password_command", "password_file", "ca_file", "keep_on_server", "max_messages", "max_bytes",
     ]
     static let jobKeys = Set(["name", "backup", "into", "formats", "include", "exclude", "migrate"]).union(migrateKeys)
 
     static func parseAccount(name: String, _ table: inout TableReader, base: URL) throws(ConfigError) -> AccountConfig {
         try table.rejectKeys(notIn: accountKeys)
+        var preset: ProviderPreset?
+        if let providerName = try table.string("provider") {
+            guard let known = ProviderPreset.named(providerName) else {
+                let names = ProviderPreset.all.map(\.name).joined(separator: ", ")
+                throw table.error("provider", "\"\(providerName)\" is not a known provider (known: \(names))")
+            }
+            preset = known
+        }
         let protocolName = try table.string("protocol") ?? "imap"
         guard let mailProtocol = MailProtocol(rawValue: protocolName) else {
             throw table.error("protocol", "must be \"imap\" or \"pop3\", not \"\(protocolName)\"")
         }
-        guard let host = try table.string("host") else { throw table.missing("host") }
+        let server = preset?.server(for: mailProtocol)
+        if let preset, server == nil, table.table["host"] == nil {
+            throw table.error(
+                "provider", "\"\(preset.name)\" (\(preset.title)) offers no \(protocolName.uppercased()) access")
+        }
+        guard let host = try table.string("host") ?? server?.host else { throw table.missing("host") }
         guard !host.isEmpty else { throw table.error("host", "must not be empty") }
-        let tlsName = try table.string("tls") ?? "implicit"
+        let explicitTLS = try table.string("tls")
+        let tlsName = explicitTLS ?? server?.tls.rawValue ?? "implicit"
         guard let tls = TLSMode(rawValue: tlsName) else {
             throw table.error("tls", "must be \"implicit\", \"starttls\" or \"none\", not \"\(tlsName)\"")
         }
@@ -191,23 +214,73 @@ public struct JobFile: Sendable {
             case (.pop3, .implicit): 995
             case (.pop3, _): 110
             }
-        let port = try table.int("port") ?? defaultPort
+        // The preset's port goes with the preset's TLS mode: a `tls` of one's own brings its own port.
+        let presetPort = explicitTLS == nil ? server?.port : nil
+        let port = try table.int("port") ?? presetPort ?? defaultPort
         guard (1...65535).contains(port) else { throw table.error("port", "must be between 1 and 65535") }
         guard let user = try table.string("user") else { throw table.missing("user") }
+        let authName = try table.string("auth")
+        let auth: AuthMethod
+        if let authName {
+            guard let method = AuthMethod(rawValue: authName.lowercased()) else {
+                throw table.error(
+                    "auth", "must be \"plain\", \"login\", \"xoauth2\" or \"oauthbearer\", not \"\(authName)\"")
+            }
+            auth = method
+        } else {
+            auth = preset?.auth ?? .plain
+        }
+        // Passwords are refused only when the preset's own server would be asked: a host of one's own
+        // overrides the preset's rules with its settings.
+        let secret = try parseSecret(
+            &table, auth: auth, preset: host == server?.host ? preset : nil, explicitAuth: authName != nil, base: base)
+        let caFile = try table.string("ca_file").map { resolve($0, base) }
+        let endpoint = Endpoint(host: host, port: port, tls: tls, caFile: caFile)
+        let pop3 = try parsePOP3Policy(&table, mailProtocol: mailProtocol)
+        return AccountConfig(
+            name: name, mailProtocol: mailProtocol, endpoint: endpoint, user: user, secret: secret, pop3: pop3,
+            auth: auth, provider: preset?.name)
+    }
+
+    /// A password account needs exactly one `password_*` key; an OAuth2 account needs `token_command`.
+    static func parseSecret(
+        _ table: inout TableReader, auth: AuthMethod, preset: ProviderPreset?, explicitAuth: Bool, base: URL
+    ) throws(ConfigError) -> SecretSource {
         var sources: [SecretSource] = []
         if let variable = try table.string("password_env") { sources.append(.environment(variable)) }
         if let command = try table.string("password_command") { sources.append(.command(command)) }
         if let file = try table.string("password_file") { sources.append(.file(resolve(file, base))) }
+        let tokenCommand = try table.string("token_command")
+        if auth.isOAuth {
+            let passwordKeys = ["password_env", "password_command", "password_file"]
+            if let key = passwordKeys.first(where: { table.table[$0] != nil }) {
+                throw table.error(
+                    key, "does not apply with auth = \"\(auth.rawValue)\": the token comes from token_command")
+            }
+            guard let tokenCommand, !tokenCommand.isEmpty else {
+                let why =
+                    explicitAuth
+                    ? "auth = \"\(auth.rawValue)\"" : "provider = \"\(preset?.name ?? "")\" (OAuth2 only)"
+                throw ConfigError(
+                    file: table.file, line: table.line(of: nil),
+                    message: "[\(table.path)] needs token_command with \(why): a command that prints an access token")
+            }
+            return .tokenCommand(tokenCommand)
+        }
+        if tokenCommand != nil {
+            throw table.error("token_command", "needs auth = \"xoauth2\" or \"oauthbearer\"")
+        }
+        if let preset, !preset.acceptsPasswords {
+            throw table.error(
+                explicitAuth ? "auth" : "provider",
+                "\(preset.title) refuses passwords over IMAP and POP3: use auth = \"xoauth2\" with token_command")
+        }
         guard sources.count == 1, let secret = sources.first else {
             throw ConfigError(
                 file: table.file, line: table.lines.line(table: table.path, key: nil),
                 message: "[\(table.path)] needs exactly one of password_env, password_command, password_file")
         }
-        let caFile = try table.string("ca_file").map { resolve($0, base) }
-        let endpoint = Endpoint(host: host, port: port, tls: tls, caFile: caFile)
-        let pop3 = try parsePOP3Policy(&table, mailProtocol: mailProtocol)
-        return AccountConfig(
-            name: name, mailProtocol: mailProtocol, endpoint: endpoint, user: user, secret: secret, pop3: pop3)
+        return secret
     }
 
     static func parsePOP3Policy(_ table: inout TableReader, mailProtocol: MailProtocol) throws(ConfigError) -> POP3Policy {

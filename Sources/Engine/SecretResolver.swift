@@ -19,7 +19,9 @@ public enum SecretResolver {
         case .file(let path):
             return try readFile(path)
         case .command(let command):
-            return try runCommand(command)
+            return try runCommand(command, key: "password_command", what: "password")
+        case .tokenCommand(let command):
+            return try runCommand(command, key: "token_command", what: "token")
         }
     }
 
@@ -38,7 +40,9 @@ public enum SecretResolver {
         return try firstLine(data, what: "password_file \(path)")
     }
 
-    static func runCommand(_ command: String) throws(SecretError) -> Secret {
+    /// Runs the command with the secret on its standard output, never in anyone's argv. Only the
+    /// first line of its standard error is shown: the rest may hold what it was fetching.
+    static func runCommand(_ command: String, key: String, what: String) throws(SecretError) -> Secret {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
         process.arguments = ["-c", command]
@@ -50,23 +54,23 @@ public enum SecretResolver {
         do {
             try process.run()
         } catch {
-            throw SecretError(message: "cannot run password_command: \(error.localizedDescription)")
+            throw SecretError(message: "cannot run \(key): \(error.localizedDescription)")
         }
         let data = output.fileHandleForReading.readDataToEndOfFile()
         let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
             let detail = errorText.split(separator: "\n").first.map { ": \($0.prefix(200))" } ?? ""
-            throw SecretError(message: "password_command exited with status \(process.terminationStatus)\(detail)")
+            throw SecretError(message: "\(key) exited with status \(process.terminationStatus)\(detail)")
         }
-        return try firstLine(data, what: "password_command")
+        return try firstLine(data, what: key, noun: what)
     }
 
-    static func firstLine(_ data: Data, what: String) throws(SecretError) -> Secret {
+    static func firstLine(_ data: Data, what: String, noun: String = "password") throws(SecretError) -> Secret {
         let text = String(decoding: data, as: UTF8.self)
         let line = text.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
         let value = line.hasSuffix("\r") ? String(line.dropLast()) : line
-        guard !value.isEmpty else { throw SecretError(message: "\(what) gave an empty password") }
+        guard !value.isEmpty else { throw SecretError(message: "\(what) gave an empty \(noun)") }
         return Secret(value)
     }
 }

@@ -59,6 +59,8 @@ enum ErrorReport {
             return (error.description, .configuration)
         case let error as ReplayError:
             return (error.description, .configuration)
+        case let error as RunReportFiles.Missing:
+            return (error.description, .configuration)
         default:
             return ("\(error)", .internalError)
         }
@@ -67,7 +69,7 @@ enum ErrorReport {
     static func describe(_ error: IMAPError) -> (String, ExitStatus) {
         switch error {
         case .authenticationFailed:
-            return ("\(error); check user and the password_env/password_command/password_file key", .authentication)
+            return ("\(error); check user and the password_* key (or the token token_command prints)", .authentication)
         case .loginDisabled, .mechanismNotOffered:
             return ("\(error); try tls = \"implicit\" or \"starttls\"", .authentication)
         case .starttlsNotOffered:
@@ -84,7 +86,7 @@ enum ErrorReport {
     static func describe(_ error: POP3Error) -> (String, ExitStatus) {
         switch error {
         case .authenticationFailed:
-            return ("\(error); check user and the password_env/password_command/password_file key", .authentication)
+            return ("\(error); check user and the password_* key (or the token token_command prints)", .authentication)
         case .mechanismNotOffered, .noUsableLogin:
             return ("\(error); try tls = \"implicit\" or \"starttls\"", .authentication)
         case .stlsNotOffered:

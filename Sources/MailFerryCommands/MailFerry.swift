@@ -10,7 +10,7 @@ public struct MailFerry: AsyncParsableCommand {
         version: MailFerryVersion.current,
         subcommands: [
             RunCommand.self, CheckCommand.self, FoldersCommand.self, StatsCommand.self, RestoreCommand.self,
-            VerifyCommand.self,
+            VerifyCommand.self, ReportCommand.self, ProvidersCommand.self,
         ]
     )
 

@@ -148,24 +148,29 @@ final class ProgressRenderer: ProgressSink {
         case .quiet:
             return
         case .terminal, .lines:
-            let rows = report.folders.map { folder -> [String] in
-                [
-                    folder.name, folder.unchanged ? "unchanged" : String(folder.newMessages),
-                    ByteCount.format(UInt64(folder.newBytes)), String(folder.flagsChanged), String(folder.gone),
-                    folder.error.map { "FAILED: \($0)" } ?? (folder.failedMessages.isEmpty ? "ok" : "\(folder.failedMessages.count) failed"),
-                ]
-            }
-            var lines = TextTable.render(header: ["folder", "new", "bytes", "flags", "gone", "status"], rows: rows)
-            lines.append("")
-            lines.append(
-                "\(report.job): \(report.outcome.rawValue): \(report.newMessages) new messages "
-                    + "(\(ByteCount.format(UInt64(report.newBytes)))), \(report.flagsChanged) flag changes, "
-                    + "\(report.gone) gone, "
-                    + (report.deletedFromServer > 0 ? "\(report.deletedFromServer) deleted from the server, " : "")
-                    + "\(report.failedFolders) folders failed, "
-                    + String(format: "%.1f s", report.seconds))
-            print(lines.joined(separator: "\n"))
+            print(Self.summary(of: report).joined(separator: "\n"))
         }
+    }
+
+    /// A table of the report's folders and a line of totals: after a run, and from `mailferry report`.
+    static func summary(of report: BackupReport) -> [String] {
+        let rows = report.folders.map { folder -> [String] in
+            [
+                folder.name, folder.unchanged ? "unchanged" : String(folder.newMessages),
+                ByteCount.format(UInt64(folder.newBytes)), String(folder.flagsChanged), String(folder.gone),
+                folder.error.map { "FAILED: \($0)" } ?? (folder.failedMessages.isEmpty ? "ok" : "\(folder.failedMessages.count) failed"),
+            ]
+        }
+        var lines = TextTable.render(header: ["folder", "new", "bytes", "flags", "gone", "status"], rows: rows)
+        lines.append("")
+        lines.append(
+            "\(report.job): \(report.outcome.rawValue): \(report.newMessages) new messages "
+                + "(\(ByteCount.format(UInt64(report.newBytes)))), \(report.flagsChanged) flag changes, "
+                + "\(report.gone) gone, "
+                + (report.deletedFromServer > 0 ? "\(report.deletedFromServer) deleted from the server, " : "")
+                + "\(report.failedFolders) folders failed, "
+                + String(format: "%.1f s", report.seconds))
+        return lines
     }
 }
 

@@ -13,6 +13,14 @@ struct RunCommand: AsyncParsableCommand {
 
     @Argument(help: "The job file (TOML).") var jobFile: String
     @Option(name: .long, help: "Run only this job.") var job: String?
+    @Option(
+        name: .long,
+        help: "Try a backup again this many times after a dropped connection or a server's throttling.")
+    var retries = 3
+    @Option(
+        name: .long,
+        help: "Seconds before the first retry, doubled each time, unless the server suggests a wait.")
+    var retryDelay = 30.0
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
@@ -35,8 +43,7 @@ struct RunCommand: AsyncParsableCommand {
             guard let accountName = config.backup, let account = jobs.accounts[accountName] else { continue }
             let renderer = ProgressRenderer(mode: output.progressMode, job: config.name)
             do {
-                let backup = try BackupJob(job: config, account: account, progress: renderer)
-                let report = try await backup.run(logger: logger)
+                let report = try await backUp(config, account, renderer: renderer, logger: logger)
                 renderer.finish(report)
                 if report.outcome != .success { worst = worst.worse(.partialFailure) }
                 if let migrate = config.migrate {
@@ -53,6 +60,29 @@ struct RunCommand: AsyncParsableCommand {
 }
 
 extension RunCommand {
+    /// Runs a backup job, again after a failure that waiting may cure (a dropped connection, a server
+    /// that throttles): the next attempt resumes where the last one stopped.
+    func backUp(_ config: JobConfig, _ account: AccountConfig, renderer: ProgressRenderer, logger: Logger)
+        async throws -> BackupReport
+    {
+        var attempt = 1
+        while true {
+            do {
+                return try await BackupJob(job: config, account: account, progress: renderer).run(logger: logger)
+            } catch {
+                guard attempt <= retries,
+                    let delay = RetryAdvice.delay(after: error, attempt: attempt, base: max(0, retryDelay))
+                else { throw error }
+                renderer.clearLine()
+                let (message, _) = ErrorReport.describe(error)
+                let wait = String(format: "%g", delay)
+                logger.warning("\(message); trying again in \(wait) s (attempt \(attempt + 1) of \(retries + 1))")
+                try await Task.sleep(for: .seconds(delay))
+                attempt += 1
+            }
+        }
+    }
+
     /// The second half of a migrate job: the staging backup, just brought up to date, replayed into the
     /// destination. A re-run resumes where an interrupted one stopped.
     func replay(_ config: JobConfig, _ migrate: MigrateConfig, jobs: JobFile, logger: Logger) async throws -> ExitStatus {

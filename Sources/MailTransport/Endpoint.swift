@@ -1,5 +1,5 @@
 /// How a connection is secured.
-public enum TLSMode: String, Sendable, Hashable, CaseIterable {
+public enum TLSMode: String, Sendable, Hashable, CaseIterable, Codable {
     /// TLS from the first byte (IMAPS 993, POP3S 995).
     case implicit
     /// Plain connect, then STARTTLS / STLS, which must be offered: never a silent fallback.

@@ -159,7 +159,7 @@ struct DovecotConfiguration: Sendable {
 
             # Plaintext logins on plain ports, so clients can test tls = none.
             disable_plaintext_auth = no
-            auth_mechanisms = plain login
+            auth_mechanisms = plain login\(options.oauth2Key == nil ? "" : " xoauth2 oauthbearer")
             auth_failure_delay = 0
 
             default_login_user = \(identity.loginUser)
@@ -181,6 +181,7 @@ struct DovecotConfiguration: Sendable {
             \(mailboxes)
             }
 
+            \(oauth2PassDB)
             passdb {
               driver = passwd-file
               args = scheme=PLAIN username_format=%u \(usersPath)
@@ -202,6 +203,28 @@ struct DovecotConfiguration: Sendable {
               process_limit = 1000
             }
 
+            """
+    }
+
+    var oauth2ConfigPath: String { directory.appendingPathComponent("dovecot-oauth2.conf.ext").path }
+
+    /// Local JWT validation (Dovecot 2.3.11+) with the key the harness wrote into `oauth2-keys/`.
+    var oauth2Config: String {
+        """
+        introspection_mode = local
+        local_validation_key_dict = fs:posix:prefix=\(directory.appendingPathComponent("oauth2-keys").path)/
+        username_attribute = email
+        """
+    }
+
+    private var oauth2PassDB: String {
+        guard options.oauth2Key != nil else { return "" }
+        return """
+            passdb {
+              driver = oauth2
+              mechanisms = xoauth2 oauthbearer
+              args = \(oauth2ConfigPath)
+            }
             """
     }
 

@@ -41,6 +41,9 @@ public final class DovecotServer: @unchecked Sendable {
         public var starttls: Bool = true
         public var layout: Layout = .slash
         public var users: [User] = [User("alice", "alice-pass"), User("bob", "bob-pass")]
+        /// When set, Dovecot also takes XOAUTH2 and OAUTHBEARER: its `oauth2` passdb validates JWTs
+        /// signed with HS256 and this key locally, and takes the user from the `email` claim.
+        public var oauth2Key: String?
         public init() {}
         public init(starttls: Bool = true, layout: Layout = .slash, users: [User]? = nil) {
             self.starttls = starttls
@@ -130,6 +133,9 @@ public final class DovecotServer: @unchecked Sendable {
                     ports: .init(imap: ports[0], imaps: ports[1], pop3: ports[2], pop3s: ports[3]),
                     options: options, identity: identity, certificates: certificates)
                 try Data(configuration.text.utf8).write(to: URL(fileURLWithPath: configuration.path))
+                if options.oauth2Key != nil {
+                    try Data(configuration.oauth2Config.utf8).write(to: URL(fileURLWithPath: configuration.oauth2ConfigPath))
+                }
                 _ = FileManager.default.createFile(atPath: configuration.logPath, contents: nil)
                 let master = try launch(dovecot, configuration)
                 switch waitUntilListening(master, configuration) {
@@ -224,6 +230,14 @@ extension DovecotServer {
         let users = directory.appendingPathComponent("users.passwd")
         try Data(try DovecotConfiguration.passwdFile(options.users).utf8).write(to: users)
         chmod(users.path, 0o644)
+        if let key = options.oauth2Key {
+            // The lookup key is <azp>/<alg>/<kid>, "default" for a token without azp and kid.
+            let keys = directory.appendingPathComponent("oauth2-keys/default/HS256")
+            try fileManager.createDirectory(at: keys, withIntermediateDirectories: true)
+            let file = keys.appendingPathComponent("default")
+            try Data(Data(key.utf8).base64EncodedString().utf8).write(to: file)
+            chmod(file.path, 0o644)
+        }
         let mail = directory.appendingPathComponent("mail").path
         chmod(mail, 0o700)
         if identity.isRoot {

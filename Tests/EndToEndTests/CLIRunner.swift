@@ -44,3 +44,20 @@ extension DovecotServer {
     }
 }
 
+
+extension JobDirectory {
+    /// Writes a job file with the server's account `account` and a backup job `nightly` of it into
+    /// `backup/` here; returns the job file's path and the backup directory.
+    func writeBackupJob(_ server: DovecotServer, account: String = "home") throws -> (path: String, backup: String) {
+        let backup = url.appendingPathComponent("backup").path
+        let path = try write(
+            server.accountTOML(name: account) + """
+
+                [[jobs]]
+                name = "nightly"
+                backup = "\(account)"
+                into = "\(backup)"
+                """)
+        return (path, backup)
+    }
+}

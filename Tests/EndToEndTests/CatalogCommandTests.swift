@@ -12,16 +12,7 @@ struct CatalogCommandTests {
         var generator = CorpusGenerator(seed: 4)
         try server.deliver(user: "alice", folder: "INBOX", messages: (0..<30).map { _ in generator.message(ofSize: 2_000) })
         try server.deliver(user: "alice", folder: "Entwürfe", messages: (0..<4).map { _ in generator.message(ofSize: 2_000) })
-        let backup = jobs.url.appendingPathComponent("backup").path
-        let path = try jobs.write(
-            server.accountTOML(name: "home") + """
-
-                [[jobs]]
-                name = "nightly"
-                backup = "home"
-                into = "\(backup)"
-                formats = ["maildir"]
-                """)
+        let (path, backup) = try jobs.writeBackupJob(server)
         let env = ["MAILFERRY_TEST_PASSWORD": "alice-pass"]
 
         let run = try await MailFerryCLI.running(["run", path], environment: env)

@@ -118,12 +118,39 @@ struct JobFileTests {
         #expect(staged.jobs[0].into == "/srv/staging" && staged.jobs[0].migrate?.mapping.rules == [])
     }
 
+    static let samples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("samples")
+
     @Test func theSampleJobFileParses() throws {
-        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("samples/backup.toml").path
-        let file = try JobFile.load(path: path)
+        let file = try JobFile.load(path: Self.samples.appendingPathComponent("backup.toml").path)
         #expect(file.accounts["work"]?.endpoint.tls == .implicit)
         #expect(file.jobs.first?.exclude.contains("Junk") == true)
+    }
+
+    @Test func everySampleJobFileParses() throws {
+        let names = try FileManager.default.contentsOfDirectory(atPath: Self.samples.path).filter { $0.hasSuffix(".toml") }
+        #expect(names.count >= 4)
+        var files: [String: JobFile] = [:]
+        for name in names {
+            files[name] = try JobFile.load(path: Self.samples.appendingPathComponent(name).path)
+            #expect(files[name]?.jobs.isEmpty == false, "\(name)")
+        }
+        let m365 = try #require(files["office365-to-fastmail.toml"])
+        #expect(m365.accounts["m365"]?.auth == .xoauth2 && m365.accounts["m365"]?.endpoint.host == "outlook.office365.com")
+        #expect(m365.jobs.first?.migrate?.to == "fastmail")
+        #expect(files["gmail-archive.toml"]?.accounts["gmail"]?.endpoint.host == "imap.gmail.com")
+        let pop3 = try #require(files["pop3-isp.toml"])
+        #expect(pop3.accounts.values.allSatisfy { $0.mailProtocol == .pop3 })
+        #expect(pop3.accounts["gmx"]?.endpoint.host == "pop.gmx.com")
+    }
+
+    @Test func scheduledRunsAreQuiet() throws {
+        for path in ["systemd/mailferry-backup.service", "cron/mailferry.crontab"] {
+            let text = try String(contentsOf: Self.samples.appendingPathComponent(path), encoding: .utf8)
+            #expect(text.contains("mailferry run") && text.contains("--quiet"), "\(path)")
+        }
+        let timer = try String(contentsOf: Self.samples.appendingPathComponent("systemd/mailferry-backup.timer"), encoding: .utf8)
+        #expect(timer.contains("OnCalendar=") && timer.contains("Persistent=true"))
     }
 
     @Test func secretsComeFromEnvironmentCommandAndOwnerOnlyFiles() throws {
