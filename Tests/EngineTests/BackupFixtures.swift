@@ -33,7 +33,9 @@ final class BackupFixture {
 
     init(server: DovecotServer, include: [String] = [], exclude: [String] = []) {
         self.server = server
+        // A private parent: tests look for anything a hostile name could create beside the backup.
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("backup-\(UUID().uuidString)")
+            .appendingPathComponent("backup")
         setenv("MAILFERRY_FIXTURE_PASSWORD", "alice-pass", 1)
         account = AccountConfig(
             name: "alice", mailProtocol: .imap,
@@ -52,7 +54,7 @@ final class BackupFixture {
         let directory = self.directory
         Thread {
             server.stop()
-            try? FileManager.default.removeItem(at: directory)
+            try? FileManager.default.removeItem(at: directory.deletingLastPathComponent())
         }.start()
     }
 
