@@ -103,7 +103,7 @@ let package = Package(
             dependencies: ["POP3Client", "POP3Core", "MailTransport", "MailCore", "TestSupport"]
         ),
         .testTarget(name: "CatalogTests", dependencies: ["Catalog", "MailCore"]),
-        .testTarget(name: "ArchivesTests", dependencies: ["Archives", "MailCore"]),
+        .testTarget(name: "ArchivesTests", dependencies: ["Archives", "MailCore", "TestSupport"]),
         .testTarget(
             name: "IMAPClientTests",
             dependencies: ["IMAPClient", "IMAPCore", "MailTransport", "MailCore", "TestSupport"]
