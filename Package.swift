@@ -111,7 +111,8 @@ let package = Package(
         .testTarget(
             name: "EngineTests",
             dependencies: [
-                "Engine", "Catalog", "IMAPClient", "IMAPCore", "POP3Client", "MailCore", "MailTransport", "TestSupport",
+                "Engine", "Catalog", "Archives", "IMAPClient", "IMAPCore", "POP3Client", "MailCore", "MailTransport",
+                "TestSupport",
             ]
         ),
         .testTarget(name: "LayeringTests"),

@@ -247,9 +247,11 @@ public struct JobFile: Sendable {
         let into = try table.string("into").map { resolve($0, base) }
         if backup != nil, into == nil { throw table.missing("into") }
         let formats = try table.strings("formats") ?? ["maildir"]
-        for format in formats where format != "maildir" {
-            throw table.error("formats", "unknown format \"\(format)\" (supported: \"maildir\")")
+        for format in formats where !ArchiveSet.formats.contains(format) {
+            throw table.error("formats", "unknown format \"\(format)\" (supported: \"maildir\", \"mbox\")")
         }
+        guard !formats.isEmpty else { throw table.error("formats", "must name at least one format") }
+        guard Set(formats).count == formats.count else { throw table.error("formats", "names a format twice") }
         return JobConfig(
             name: name, backup: backup, into: into, formats: formats,
             include: try table.strings("include") ?? [], exclude: try table.strings("exclude") ?? [])

@@ -16,7 +16,7 @@ extension POP3Backup {
         var candidates: [Int: POP3SeenMessage] = [:]
         for message in messages {
             guard let row = message.known ?? committed[message.number], row.firstSaved <= keptSince else { continue }
-            guard let path = archived[row.sha256], store.fileSize(path) != nil else {
+            guard let copy = archived[row.sha256], archives.holds(copy) else {
                 report.notes.append("message \(message.number) kept on the server: its archive file is missing")
                 continue
             }

@@ -56,6 +56,9 @@ struct JobFileTests {
         ("[[jobs]]\nname = \"j\"\nbackup = \"nope\"\ninto = \"d\"\n", 3, "not defined"),
         ("[[jobs]]\nname = \"j\"\n\n[[jobs]]\nname = \"k\"\nfrobnicate = true\n", 6, "unknown key \"frobnicate\" in [jobs[1]]"),
         ("[accounts.a\nhost = 1\n", 1, "parsing table header"),
+        ("[[jobs]]\nname = \"j\"\nformats = [\"mbox\", \"eml\"]\n", 3, "unknown format \"eml\""),
+        ("[[jobs]]\nname = \"j\"\nformats = []\n", 3, "at least one format"),
+        ("[[jobs]]\nname = \"j\"\nformats = [\"mbox\", \"mbox\"]\n", 3, "names a format twice"),
     ])
     func rejectsWithTheLine(text: String, line: Int, message: String) {
         #expect {
@@ -64,6 +67,14 @@ struct JobFileTests {
             guard let error = error as? ConfigError else { return false }
             return error.line == line && error.message.contains(message) && error.file == "jobs.toml"
         }
+    }
+
+    @Test func formatsAreMaildirMboxOrBoth() throws {
+        for formats in [["mbox"], ["maildir", "mbox"], ["mbox", "maildir"]] {
+            let text = "[[jobs]]\nname = \"j\"\nformats = [\(formats.map { "\"\($0)\"" }.joined(separator: ", "))]\n"
+            #expect(try JobFile.parse(text, path: "jobs.toml").jobs[0].formats == formats)
+        }
+        #expect(try JobFile.parse("[[jobs]]\nname = \"j\"\n", path: "jobs.toml").jobs[0].formats == ["maildir"])
     }
 
     @Test func theSampleJobFileParses() throws {
