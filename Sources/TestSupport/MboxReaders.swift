@@ -38,10 +38,12 @@ public enum MboxReaders {
     /// The messages of an mbox as Python's `mailbox.mbox` splits them, unquoted, in file order.
     public static func python(_ path: String) throws -> [[UInt8]] {
         let script = """
-            import mailbox, sys, base64
-            box = mailbox.mbox(sys.argv[1], create=False)
+            from mailbox import mbox
+            from sys import argv
+            from base64 import b64encode
+            box = mbox(argv[1], create=False)
             for key in box.iterkeys():
-                print(base64.b64encode(box.get_bytes(key)).decode())
+                print(b64encode(box.get_bytes(key)).decode())
             """
         let output = try Subprocess.run("python3", ["-c", script, path])
         guard output.status == 0 else { throw Failure(description: "python3: \(output.stderrText)") }
