@@ -53,6 +53,11 @@ enum ErrorReport {
             }
         case let error as CatalogError:
             return (error.description, .configuration)
+        case let error as ArchiveReadError:
+            switch error {
+            case .noSuchMessage: return (error.description + "; `mailferry search` shows ids", .configuration)
+            case .noIntactCopy: return (error.description, .partialFailure)
+            }
         default:
             return ("\(error)", .internalError)
         }

@@ -8,7 +8,10 @@ public struct MailFerry: AsyncParsableCommand {
         abstract: "Back up, restore and migrate mailboxes over IMAP and POP3, losing nothing.",
         discussion: ExitStatus.documentation,
         version: MailFerryVersion.current,
-        subcommands: [RunCommand.self, CheckCommand.self, FoldersCommand.self, StatsCommand.self]
+        subcommands: [
+            RunCommand.self, CheckCommand.self, FoldersCommand.self, StatsCommand.self, SearchCommand.self, ShowCommand.self,
+            RunsCommand.self,
+        ]
     )
 
     public init() {}

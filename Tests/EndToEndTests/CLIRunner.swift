@@ -17,6 +17,19 @@ struct JobDirectory {
         try Data(text.utf8).write(to: URL(fileURLWithPath: path))
         return path
     }
+
+    /// A job file with account "home" on `server` and a job "nightly" backing it up into `backup`.
+    func writeBackupJob(server: DovecotServer, into backup: String, formats: [String]) throws -> String {
+        try write(
+            server.accountTOML(name: "home") + """
+
+                [[jobs]]
+                name = "nightly"
+                backup = "home"
+                into = "\(backup)"
+                formats = [\(formats.map { "\"\($0)\"" }.joined(separator: ", "))]
+                """)
+    }
 }
 
 extension DovecotServer {

@@ -13,15 +13,7 @@ struct CatalogCommandTests {
         try server.deliver(user: "alice", folder: "INBOX", messages: (0..<30).map { _ in generator.message(ofSize: 2_000) })
         try server.deliver(user: "alice", folder: "Entwürfe", messages: (0..<4).map { _ in generator.message(ofSize: 2_000) })
         let backup = jobs.url.appendingPathComponent("backup").path
-        let path = try jobs.write(
-            server.accountTOML(name: "home") + """
-
-                [[jobs]]
-                name = "nightly"
-                backup = "home"
-                into = "\(backup)"
-                formats = ["maildir"]
-                """)
+        let path = try jobs.writeBackupJob(server: server, into: backup, formats: ["maildir"])
         let env = ["MAILFERRY_TEST_PASSWORD": "alice-pass"]
 
         let run = try await MailFerryCLI.running(["run", path], environment: env)
