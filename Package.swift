@@ -21,6 +21,11 @@ let package = Package(
             pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"])]
         ),
+        .systemLibrary(
+            name: "CArchive",
+            pkgConfig: "libarchive",
+            providers: [.apt(["libarchive-dev"])]
+        ),
         .target(name: "MailCore", dependencies: ["CCrypto"]),
         .target(
             name: "MailTransport",
@@ -59,7 +64,7 @@ let package = Package(
             ]
         ),
         .target(name: "MIME"),
-        .target(name: "Archives", dependencies: ["MailCore"]),
+        .target(name: "Archives", dependencies: ["MailCore", "CArchive"]),
         .executableTarget(name: "migration-embedder"),
         .plugin(name: "EmbedMigrations", capability: .buildTool(), dependencies: ["migration-embedder"]),
         .target(

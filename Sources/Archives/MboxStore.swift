@@ -171,6 +171,32 @@ public struct MboxStore: Sendable {
     }
 }
 
+/// Turns one message, streamed in chunks, into its mbox entry: the `From ` line, the message
+/// quoted (`MboxQuoting`), a line end when it has none at its end, and the empty separator line.
+public struct MboxEntryEncoder {
+    var fromLine: [UInt8]?
+    var quoting = MboxQuoting(.quote)
+    var last: UInt8?
+
+    public init(fromLine: [UInt8]) {
+        self.fromLine = fromLine
+    }
+
+    public mutating func add(_ chunk: UnsafeRawBufferPointer, into output: inout [UInt8]) {
+        if let line = fromLine.take() { output.append(contentsOf: line) }
+        guard let final = chunk.last else { return }
+        last = final
+        quoting.process(chunk, into: &output)
+    }
+
+    public mutating func finish(into output: inout [UInt8]) {
+        if let line = fromLine.take() { output.append(contentsOf: line) }
+        quoting.finish(into: &output)
+        if let last, last != 0x0A { output.append(0x0A) }
+        output.append(0x0A)
+    }
+}
+
 /// Where one message lies in an mbox file: the offset of its `From ` line and the bytes of the
 /// whole entry, separator included.
 public struct MboxEntry: Sendable, Hashable {
@@ -245,10 +271,9 @@ public final class MboxFile {
         defer { Glibc.close(input) }
         let start = end
         var position = start
-        var quoting = MboxQuoting(.quote)
-        var output = fromLine
+        var encoder = MboxEntryEncoder(fromLine: fromLine)
+        var output: [UInt8] = []
         var read = 0
-        var last: UInt8 = 0x0A
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
         defer { buffer.deallocate() }
         do throws(MboxError) {
@@ -258,17 +283,14 @@ public final class MboxFile {
                 guard count >= 0 else { throw MboxError.archive(ArchiveError("read", path: source, code: errno)) }
                 if count == 0 { break }
                 read += count
-                last = buffer[count - 1]
-                quoting.process(UnsafeRawBufferPointer(rebasing: buffer[0..<count]), into: &output)
+                encoder.add(UnsafeRawBufferPointer(rebasing: buffer[0..<count]), into: &output)
                 if output.count >= 1 << 16 {
                     try write(output, at: &position)
                     output.removeAll(keepingCapacity: true)
                 }
             }
             guard read == size else { throw MboxError.sourceChanged(path: source, expected: size, actual: read) }
-            quoting.finish(into: &output)
-            if size > 0 && last != 0x0A { output.append(0x0A) }
-            output.append(0x0A)
+            encoder.finish(into: &output)
             try write(output, at: &position)
         } catch {
             // Nothing of a failed entry stays behind the entries before it.

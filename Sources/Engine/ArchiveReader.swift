@@ -36,6 +36,11 @@ public struct ArchiveReader: Sendable {
     /// Streams the message's exact bytes from the first archived copy that hashes to its
     /// SHA-256 (each copy is checked in a first pass, so nothing wrong is ever passed on).
     public func withVerifiedBytes(ofMessage id: Int64, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        try intactCopy(ofMessage: id).read(body)
+    }
+
+    /// The first archived copy whose bytes hash to the message's SHA-256.
+    func intactCopy(ofMessage id: Int64) throws -> Copy {
         guard let locations = try catalog.locations(ofMessage: id) else { throw ArchiveReadError.noSuchMessage(id) }
         var problems: [String] = []
         for copy in copies(locations) {
@@ -54,8 +59,7 @@ public struct ArchiveReader: Sendable {
                 problems.append("\(copy.name): other bytes than recorded")
                 continue
             }
-            try copy.read(body)
-            return
+            return copy
         }
         throw ArchiveReadError.noIntactCopy(id, problems: problems)
     }

@@ -59,6 +59,9 @@ enum ErrorReport {
             case .noIntactCopy: return (error.description, .partialFailure)
             }
         default:
+            if let failure = StorageFailure(error) {
+                return (failure.description, failure.kind == .usage ? .configuration : .partialFailure)
+            }
             return ("\(error)", .internalError)
         }
     }
