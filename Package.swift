@@ -21,6 +21,11 @@ let package = Package(
             pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"])]
         ),
+        .systemLibrary(
+            name: "CArchive",
+            pkgConfig: "libarchive",
+            providers: [.apt(["libarchive-dev"])]
+        ),
         .target(name: "MailCore", dependencies: ["CCrypto"]),
         .target(
             name: "MailTransport",
@@ -59,7 +64,7 @@ let package = Package(
             ]
         ),
         .target(name: "MIME"),
-        .target(name: "Archives", dependencies: ["MailCore"]),
+        .target(name: "Archives", dependencies: ["MailCore", "CArchive"]),
         .executableTarget(name: "migration-embedder"),
         .plugin(name: "EmbedMigrations", capability: .buildTool(), dependencies: ["migration-embedder"]),
         .target(
@@ -103,7 +108,7 @@ let package = Package(
             dependencies: ["POP3Client", "POP3Core", "MailTransport", "MailCore", "TestSupport"]
         ),
         .testTarget(name: "CatalogTests", dependencies: ["Catalog", "MailCore"]),
-        .testTarget(name: "ArchivesTests", dependencies: ["Archives", "MailCore"]),
+        .testTarget(name: "ArchivesTests", dependencies: ["Archives", "MailCore", "TestSupport"]),
         .testTarget(
             name: "IMAPClientTests",
             dependencies: ["IMAPClient", "IMAPCore", "MailTransport", "MailCore", "TestSupport"]
@@ -111,7 +116,8 @@ let package = Package(
         .testTarget(
             name: "EngineTests",
             dependencies: [
-                "Engine", "Catalog", "IMAPClient", "IMAPCore", "POP3Client", "MailCore", "MailTransport", "TestSupport",
+                "Engine", "Catalog", "Archives", "IMAPClient", "IMAPCore", "POP3Client", "MailCore", "MailTransport",
+                "TestSupport",
             ]
         ),
         .testTarget(name: "LayeringTests"),

@@ -110,11 +110,7 @@ public struct MaildirStore: Sendable {
 
     /// fsync on a directory (below the root), making renames in it durable.
     public func syncDirectory(_ relative: String) throws(ArchiveError) {
-        let path = relative.isEmpty ? root : root + "/" + relative
-        let descriptor = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw ArchiveError("open", path: path, code: errno) }
-        defer { close(descriptor) }
-        guard fsync(descriptor) == 0 else { throw ArchiveError("sync", path: path, code: errno) }
+        try Archives.syncDirectory(relative.isEmpty ? root : root + "/" + relative)
     }
 
     /// `:2,` followed by the Maildir letters of the IMAP system flags, in ASCII order. Keywords are
@@ -209,18 +205,6 @@ public struct MaildirStore: Sendable {
         var info = stat()
         guard stat(root + "/" + relative, &info) == 0 else { return nil }
         return Int(info.st_size)
-    }
-
-    func makeDirectories(_ path: String) throws(ArchiveError) {
-        var current = path.hasPrefix("/") ? "" : "."
-        for component in path.split(separator: "/") {
-            current += "/" + component
-            try makeDirectory(current)
-        }
-    }
-
-    func makeDirectory(_ path: String) throws(ArchiveError) {
-        if mkdir(path, 0o700) != 0, errno != EEXIST { throw ArchiveError("create directory", path: path, code: errno) }
     }
 
     func copyFile(from source: String, to target: String) throws(ArchiveError) {

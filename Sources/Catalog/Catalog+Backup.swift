@@ -11,6 +11,8 @@ public struct StoredMessage: Sendable {
     public var internalDate: String
     public var internalDateUnix: Int64
     public var maildirPath: String?
+    /// The entry in the folder's mbox, when the job keeps mbox.
+    public var mbox: MboxLocation?
     /// The index entry; nil when the message is already in the catalog.
     public var summary: IndexedFields?
     /// Where INTERNALDATE came from when the server has none (POP3): "received" or "downloaded".
@@ -18,7 +20,8 @@ public struct StoredMessage: Sendable {
 
     public init(
         sha256: Data, size: Int64, uid: Int64, flags: String, modseq: Int64?, internalDate: String,
-        internalDateUnix: Int64, maildirPath: String?, summary: IndexedFields?, internalDateSource: String? = nil
+        internalDateUnix: Int64, maildirPath: String?, mbox: MboxLocation? = nil, summary: IndexedFields?,
+        internalDateSource: String? = nil
     ) {
         self.sha256 = sha256
         self.size = size
@@ -28,9 +31,27 @@ public struct StoredMessage: Sendable {
         self.internalDate = internalDate
         self.internalDateUnix = internalDateUnix
         self.maildirPath = maildirPath
+        self.mbox = mbox
         self.summary = summary
         self.internalDateSource = internalDateSource
     }
+}
+
+/// Where a message lies in an mbox file: the file (relative to the backup's `mbox` folder), the
+/// offset of its entry's `From ` line and the entry's length on disk.
+public struct MboxLocation: Sendable, Hashable, Codable {
+    public var path: String
+    public var offset: Int64
+    public var length: Int64
+
+    public init(path: String, offset: Int64, length: Int64) {
+        self.path = path
+        self.offset = offset
+        self.length = length
+    }
+
+    /// Where the next entry after this one starts.
+    public var end: Int64 { offset + length }
 }
 
 /// What the catalog keeps of a message's content for listing and search.
@@ -144,8 +165,9 @@ extension Catalog {
     }
 
     /// The messages the catalog already holds among these hashes, each with an archived copy's
-    /// path when there is one (for storing the bytes once). One read for a whole batch.
-    public func archivedCopies(sha256s: some Sequence<Data>) throws -> [Data: ArchivedCopy] {
+    /// path when there is one (for storing the bytes once) and, when `mboxFolderID` is given, its
+    /// entry in that folder's mbox. One read for a whole batch.
+    public func archivedCopies(sha256s: some Sequence<Data>, mboxFolderID: Int64? = nil) throws -> [Data: ArchivedCopy] {
         try pool.read { db in
             let find = try db.cachedStatement(
                 sql: """
@@ -153,12 +175,81 @@ extension Catalog {
                                   WHERE p.message_id = m.id AND p.maildir_path IS NOT NULL LIMIT 1)
                     FROM messages m WHERE m.sha256 = ?
                     """)
+            let findEntry = try db.cachedStatement(
+                sql: """
+                    SELECT mbox_path, mbox_offset, mbox_length FROM placements
+                    WHERE message_id = ? AND folder_id = ? AND mbox_path IS NOT NULL LIMIT 1
+                    """)
             var found: [Data: ArchivedCopy] = [:]
             for sha256 in sha256s where found[sha256] == nil {
                 guard let row = try Row.fetchOne(find, arguments: [sha256]) else { continue }
-                found[sha256] = ArchivedCopy(messageID: row[0], maildirPath: row[1])
+                var copy = ArchivedCopy(messageID: row[0], maildirPath: row[1])
+                if let mboxFolderID, let entry = try Row.fetchOne(findEntry, arguments: [copy.messageID, mboxFolderID]) {
+                    copy.mbox = MboxLocation(path: entry[0], offset: entry[1], length: entry[2])
+                }
+                found[sha256] = copy
             }
             return found
+        }
+    }
+
+    /// Where the last entry the catalog knows in a folder's mbox ends (0 when it knows none):
+    /// bytes beyond it were never recorded.
+    public func mboxRecordedEnd(folderID: Int64, path: String) throws -> Int64 {
+        try pool.read { db in
+            try Int64.fetchOne(
+                db, sql: "SELECT MAX(mbox_offset + mbox_length) FROM placements WHERE folder_id = ? AND mbox_path = ?",
+                arguments: [folderID, path]) ?? 0
+        }
+    }
+
+    /// A folder's placements (live or gone) that have no mbox entry yet but a Maildir file: what
+    /// an mbox catches up on when a job starts keeping mbox.
+    public func placementsWithoutMbox(folderID: Int64) throws -> [UnboxedPlacement] {
+        try pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT p.id, m.id, m.size, p.maildir_path, p.internal_date_unix FROM placements p
+                    JOIN messages m ON m.id = p.message_id
+                    WHERE p.folder_id = ? AND p.mbox_path IS NULL AND p.maildir_path IS NOT NULL
+                    ORDER BY p.uid_validity, p.uid
+                    """, arguments: [folderID]
+            ).map { row in
+                UnboxedPlacement(
+                    placementID: row[0], messageID: row[1], size: row[2], maildirPath: row[3], internalDateUnix: row[4])
+            }
+        }
+    }
+
+    /// The entries of a folder's mbox, by message (catalog id).
+    public func mboxEntries(folderID: Int64) throws -> [Int64: MboxLocation] {
+        try pool.read { db in
+            let rows = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT message_id, mbox_path, mbox_offset, mbox_length FROM placements
+                    WHERE folder_id = ? AND mbox_path IS NOT NULL
+                    """, arguments: [folderID])
+            var result: [Int64: MboxLocation] = [:]
+            while let row = try rows.next() {
+                result[row[0]] = MboxLocation(path: row[1], offset: row[2], length: row[3])
+            }
+            return result
+        }
+    }
+
+    /// Records mbox entries of existing placements, in one transaction.
+    public func recordMboxEntries(_ entries: [(placementID: Int64, location: MboxLocation)]) throws {
+        guard !entries.isEmpty else { return }
+        try pool.write { db in
+            let update = try db.cachedStatement(
+                sql: "UPDATE placements SET mbox_path = ?, mbox_offset = ?, mbox_length = ? WHERE id = ?")
+            for entry in entries {
+                try update.execute(arguments: [
+                    entry.location.path, entry.location.offset, entry.location.length, entry.placementID,
+                ])
+            }
         }
     }
 
@@ -187,11 +278,15 @@ extension Catalog {
         let insertPlacement = try db.cachedStatement(
             sql: """
                 INSERT INTO placements (message_id, folder_id, uid_validity, uid, flags, modseq, internal_date,
-                    internal_date_unix, maildir_path, first_seen, last_seen, internal_date_source)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    internal_date_unix, maildir_path, first_seen, last_seen, internal_date_source,
+                    mbox_path, mbox_offset, mbox_length)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (folder_id, uid_validity, uid) DO UPDATE SET
                     flags = excluded.flags, maildir_path = excluded.maildir_path,
-                    last_seen = excluded.last_seen, gone_at = NULL
+                    last_seen = excluded.last_seen, gone_at = NULL,
+                    mbox_path = COALESCE(excluded.mbox_path, mbox_path),
+                    mbox_offset = CASE WHEN excluded.mbox_path IS NULL THEN mbox_offset ELSE excluded.mbox_offset END,
+                    mbox_length = CASE WHEN excluded.mbox_path IS NULL THEN mbox_length ELSE excluded.mbox_length END
                 """)
         for message in batch {
             var messageID = try Int64.fetchOne(findMessage, arguments: [message.sha256])
@@ -211,7 +306,7 @@ extension Catalog {
             try insertPlacement.execute(arguments: [
                 messageID, folderID, uidValidity, message.uid, message.flags, message.modseq,
                 message.internalDate, message.internalDateUnix, message.maildirPath, now, now,
-                message.internalDateSource,
+                message.internalDateSource, message.mbox?.path, message.mbox?.offset, message.mbox?.length,
             ])
         }
         try db.execute(
@@ -251,19 +346,26 @@ extension Catalog {
         }
     }
 
-    /// Every message of a folder (live or gone) by hash, with its file: what a rescan can reuse.
-    public func folderContents(folderID: Int64) throws -> [Data: String] {
+    /// Every message of a folder (live or gone) by hash, with where it lies in the archive: what a
+    /// rescan can reuse, and what a POP3 maildrop already holds.
+    public func folderContents(folderID: Int64) throws -> [Data: ArchivedCopy] {
         try pool.read { db in
             let rows = try Row.fetchCursor(
                 db,
                 sql: """
-                    SELECT m.sha256, p.maildir_path FROM placements p JOIN messages m ON m.id = p.message_id
-                    WHERE p.folder_id = ? AND p.maildir_path IS NOT NULL
+                    SELECT m.sha256, m.id, p.maildir_path, p.mbox_path, p.mbox_offset, p.mbox_length
+                    FROM placements p JOIN messages m ON m.id = p.message_id
+                    WHERE p.folder_id = ? AND (p.maildir_path IS NOT NULL OR p.mbox_path IS NOT NULL)
                     """, arguments: [folderID])
-            var result: [Data: String] = [:]
+            var result: [Data: ArchivedCopy] = [:]
             while let row = try rows.next() {
                 let sha: Data = row[0]
-                result[sha] = row[1]
+                var copy = result[sha] ?? ArchivedCopy(messageID: row[1], maildirPath: nil)
+                if copy.maildirPath == nil { copy.maildirPath = row[2] }
+                if copy.mbox == nil, let path: String = row[3] {
+                    copy.mbox = MboxLocation(path: path, offset: row[4], length: row[5])
+                }
+                result[sha] = copy
             }
             return result
         }
@@ -296,4 +398,21 @@ extension Catalog {
 public struct ArchivedCopy: Sendable, Hashable {
     public var messageID: Int64
     public var maildirPath: String?
+    /// Its entry in the mbox of the folder asked about, if it has one.
+    public var mbox: MboxLocation?
+
+    public init(messageID: Int64, maildirPath: String?, mbox: MboxLocation? = nil) {
+        self.messageID = messageID
+        self.maildirPath = maildirPath
+        self.mbox = mbox
+    }
+}
+
+/// A placement whose message is in the Maildir but not yet in its folder's mbox.
+public struct UnboxedPlacement: Sendable, Hashable {
+    public var placementID: Int64
+    public var messageID: Int64
+    public var size: Int64
+    public var maildirPath: String
+    public var internalDateUnix: Int64
 }

@@ -48,7 +48,7 @@ public struct BackupJob: Sendable {
             let run = try catalog.startRun(job: job.name, accountID: accountRecord.id, now: clock())
             return (catalog, accountRecord, run)
         }
-        let store = MaildirStore(root: (directory as NSString).appendingPathComponent("maildir"))
+        let archives = ArchiveSet(directory: directory, formats: job.formats)
         var report = BackupReport(
             job: job.name, account: account.name, directory: directory, startedAt: clock(), seconds: 0,
             outcome: .success, folders: [])
@@ -59,10 +59,10 @@ public struct BackupJob: Sendable {
                 report.folders = try await AccountSession.withIMAP(account, logger: logger) { session in
                     let (catalog, accountRecord, _) = try await opening.value
                     return try await backUpFolders(
-                        session: session, catalog: catalog, store: store, accountID: accountRecord.id!, logger: logger)
+                        session: session, catalog: catalog, archives: archives, accountID: accountRecord.id!, logger: logger)
                 }
             case .pop3:
-                report.folders = try await backUpMaildrop(opening: opening, store: store, logger: logger)
+                report.folders = try await backUpMaildrop(opening: opening, archives: archives, logger: logger)
             }
         } catch let error as FolderRunInterrupted {
             report.folders = error.done
@@ -117,7 +117,7 @@ public struct BackupJob: Sendable {
         }
     }
 
-    func backUpFolders(session: IMAPSession, catalog: Catalog, store: MaildirStore, accountID: Int64, logger: Logger)
+    func backUpFolders(session: IMAPSession, catalog: Catalog, archives: ArchiveSet, accountID: Int64, logger: Logger)
         async throws -> [FolderReport]
     {
         var items: [StatusItem] = [.messages, .uidValidity, .uidNext]
@@ -145,7 +145,7 @@ public struct BackupJob: Sendable {
                 existing[raw] = record
             }
             let backup = FolderBackup(
-                session: session, catalog: catalog, store: store, listed: mailbox, record: record,
+                session: session, catalog: catalog, archives: archives, listed: mailbox, record: record,
                 folderDirectory: accountDirectory + "/" + record.path, progress: progress, clock: clock)
             do {
                 let report = try await backup.run(index: index + 1, count: chosen.count)
@@ -174,14 +174,14 @@ public struct BackupJob: Sendable {
     /// A POP3 account: its maildrop is folder INBOX. Deletions are recorded only after the server
     /// accepted QUIT; a failure keeps the report of what was saved.
     func backUpMaildrop(
-        opening: Task<(Catalog, AccountRecord, RunRecord), any Error>, store: MaildirStore, logger: Logger
+        opening: Task<(Catalog, AccountRecord, RunRecord), any Error>, archives: ArchiveSet, logger: Logger
     ) async throws -> [FolderReport] {
         var backup: POP3Backup?
         do {
             let deletions = try await AccountSession.withPOP3(account, logger: logger) { session in
                 let (catalog, accountRecord, _) = try await opening.value
                 let maildrop = try POP3Backup(
-                    catalog: catalog, store: store, account: account, accountID: accountRecord.id!, progress: progress,
+                    catalog: catalog, archives: archives, account: account, accountID: accountRecord.id!, progress: progress,
                     clock: clock)
                 backup = maildrop
                 progress.report(.connected(account: account.name, folders: 1))
@@ -229,6 +229,8 @@ public struct BackupJob: Sendable {
             if case .commandFailed = error { return true }
             return false
         case let error as ArchiveError:
+            return !error.isOutOfSpace
+        case let error as MboxError:
             return !error.isOutOfSpace
         default:
             return false

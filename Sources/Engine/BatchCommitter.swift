@@ -6,8 +6,8 @@ import MIME
 import MailCore
 
 /// The second stage of a folder backup, run beside the fetching: for each batch it decides which
-/// bytes are new and which are already archived, makes the batch durable (fsync, rename, fsync the
-/// directory) and records it in one catalog transaction.
+/// bytes are new and which are already archived, makes the batch durable (Maildir: fsync, rename,
+/// fsync the directory; mbox: append, fsync) and records it in one catalog transaction.
 ///
 /// It owns all state that decides what a message becomes, and runs one batch at a time.
 final class BatchCommitter: @unchecked Sendable {
@@ -20,8 +20,20 @@ final class BatchCommitter: @unchecked Sendable {
     /// `highWater` the folder's new high-water mark.
     typealias Recorder = @Sendable (_ stored: [StoredMessage], _ batch: [FetchedMessage], _ highWater: Int64) throws -> Void
 
+    /// A message of the batch once its bytes are in place.
+    struct Placed {
+        var message: FetchedMessage
+        var maildirPath: String?
+        /// A file holding the message's bytes, to copy into the mbox.
+        var source: String
+        var summary: IndexedFields?
+    }
+
     let catalog: Catalog
-    let store: MaildirStore
+    let archives: ArchiveSet
+    var store: MaildirStore { archives.maildir }
+    /// The folder's mbox, open for appending, when the job keeps mbox.
+    let mbox: MboxFile?
     let folderDirectory: String
     let folderID: Int64
     let uidValidity: Int64
@@ -36,12 +48,13 @@ final class BatchCommitter: @unchecked Sendable {
     let recorder: Recorder
 
     init(
-        catalog: Catalog, store: MaildirStore, folderDirectory: String, folderID: Int64, uidValidity: Int64,
-        clock: @escaping @Sendable () -> Int64, progress: any ProgressSink, expected: [Int64], highWater: Int64,
-        orphans: [Substring: String], reusable: [Data: String], recorder: Recorder? = nil
+        catalog: Catalog, archives: ArchiveSet, mbox: MboxFile?, folderDirectory: String, folderID: Int64,
+        uidValidity: Int64, clock: @escaping @Sendable () -> Int64, progress: any ProgressSink, expected: [Int64],
+        highWater: Int64, orphans: [Substring: String], reusable: [Data: String], recorder: Recorder? = nil
     ) {
         self.catalog = catalog
-        self.store = store
+        self.archives = archives
+        self.mbox = mbox
         self.folderDirectory = folderDirectory
         self.folderID = folderID
         self.uidValidity = uidValidity
@@ -59,12 +72,13 @@ final class BatchCommitter: @unchecked Sendable {
 
     /// Message files in a folder's Maildir that the catalog does not know (a run killed between the
     /// rename and the catalog transaction), by the hash tag in their names: adopted, not stored twice.
-    static func orphans(in folderDirectory: String, folderID: Int64, store: MaildirStore, catalog: Catalog)
+    static func orphans(in folderDirectory: String, folderID: Int64, archives: ArchiveSet, catalog: Catalog)
         -> [Substring: String]
     {
+        guard archives.keepsMaildir else { return [:] }
         let known = (try? catalog.maildirPaths(folderID: folderID)) ?? []
         var orphans: [Substring: String] = [:]
-        for path in store.messageFiles(in: folderDirectory) where !known.contains(path) {
+        for path in archives.maildir.messageFiles(in: folderDirectory) where !known.contains(path) {
             let name = path.split(separator: "/").last ?? ""
             if let tag = MaildirStore.hashTag(ofName: name) { orphans[tag] = path }
         }
@@ -73,10 +87,69 @@ final class BatchCommitter: @unchecked Sendable {
 
     func commit(_ batch: [FetchedMessage]) throws -> Outcome {
         var outcome = Outcome()
+        var placed: [Placed]
+        let known: [Data: ArchivedCopy]
+        do {
+            known = try catalog.archivedCopies(sha256s: batch.lazy.map(\.sha256), mboxFolderID: mbox.map { _ in folderID })
+        } catch {
+            for message in batch { message.file.discard() }
+            throw error
+        }
+        if archives.keepsMaildir {
+            placed = try placeInMaildir(batch, known: known, outcome: &outcome)
+        } else {
+            placed = try stage(batch, known: known)
+        }
+        let mboxStart = mbox?.end
+        var entries: [Int64: MboxLocation] = [:]
+        if let mbox {
+            do {
+                entries = try appendToMbox(placed, known: known, into: mbox, outcome: &outcome)
+                try mbox.sync()
+            } catch {
+                if !archives.keepsMaildir { for message in batch { message.file.discard() } }
+                mbox.rollBack(to: mboxStart!)
+                throw error
+            }
+        }
+        // Staged files have been copied into the mbox: they are not kept.
+        if !archives.keepsMaildir { for message in batch { message.file.discard() } }
+        for entry in placed {
+            let message = entry.message
+            outcome.stored.append(
+                StoredMessage(
+                    sha256: message.sha256, size: Int64(message.size), uid: message.uid,
+                    flags: message.flags.joined(separator: " "), modseq: message.modseq.map(Int64.init),
+                    internalDate: message.internalDate.description,
+                    internalDateUnix: message.internalDate.secondsSince1970, maildirPath: entry.maildirPath,
+                    mbox: entries[message.uid], summary: entry.summary, internalDateSource: message.internalDateSource))
+        }
+        for message in batch { saved.insert(message.uid) }
+        var mark = highWater
+        for uid in expected where uid > mark {
+            guard saved.contains(uid) else { break }
+            mark = uid
+        }
+        highWater = mark
+        do {
+            try recorder(outcome.stored, batch, mark)
+        } catch {
+            // Entries the catalog does not record are taken back at once, not left for the next run.
+            if let mboxStart { mbox?.rollBack(to: mboxStart) }
+            throw error
+        }
+        for message in outcome.stored { progress.report(.messageSaved(bytes: Int(message.size))) }
+        return outcome
+    }
+
+    /// Maildir: new bytes are fsynced and renamed into `cur/`, known bytes linked or adopted, then
+    /// `cur/` is fsynced.
+    func placeInMaildir(_ batch: [FetchedMessage], known: [Data: ArchivedCopy], outcome: inout Outcome) throws
+        -> [Placed]
+    {
         var planned: [(message: FetchedMessage, action: Action, summary: IndexedFields?)] = []
         var firstInBatch: [Data: Int64] = [:]
         do {
-            let known = try catalog.archivedCopies(sha256s: batch.lazy.map(\.sha256))
             for message in batch {
                 let (action, needsIndex) = plan(message, known: known, firstInBatch: &firstInBatch)
                 planned.append((message, action, needsIndex ? message.summary : nil))
@@ -100,6 +173,7 @@ final class BatchCommitter: @unchecked Sendable {
             for message in batch { message.file.discard() }
             throw error
         }
+        var placed: [Placed] = []
         var pathsByUID: [Int64: String] = [:]
         for (message, action, summary) in planned {
             let name = MaildirStore.messageName(flags: message.flags, sha256Hex: message.shaHex)
@@ -123,25 +197,51 @@ final class BatchCommitter: @unchecked Sendable {
                 outcome.deduplicated += 1
             }
             pathsByUID[message.uid] = path
-            outcome.stored.append(
-                StoredMessage(
-                    sha256: message.sha256, size: Int64(message.size), uid: message.uid,
-                    flags: message.flags.joined(separator: " "), modseq: message.modseq.map(Int64.init),
-                    internalDate: message.internalDate.description,
-                    internalDateUnix: message.internalDate.secondsSince1970, maildirPath: path, summary: summary,
-                    internalDateSource: message.internalDateSource))
+            placed.append(Placed(message: message, maildirPath: path, source: store.root + "/" + path, summary: summary))
         }
         try store.syncDirectory(folderDirectory + "/cur")
-        for message in batch { saved.insert(message.uid) }
-        var mark = highWater
-        for uid in expected where uid > mark {
-            guard saved.contains(uid) else { break }
-            mark = uid
+        return placed
+    }
+
+    /// No Maildir: the fetched files stay where they were staged, to be copied into the mbox.
+    func stage(_ batch: [FetchedMessage], known: [Data: ArchivedCopy]) throws -> [Placed] {
+        var placed: [Placed] = []
+        var seen: Set<Data> = []
+        do {
+            for message in batch {
+                try message.file.closeUnsynced()
+                let needsIndex = known[message.sha256] == nil && seen.insert(message.sha256).inserted
+                placed.append(
+                    Placed(message: message, maildirPath: nil, source: message.file.path, summary: needsIndex ? message.summary : nil))
+            }
+        } catch {
+            for message in batch { message.file.discard() }
+            throw error
         }
-        highWater = mark
-        try recorder(outcome.stored, batch, mark)
-        for message in outcome.stored { progress.report(.messageSaved(bytes: Int(message.size))) }
-        return outcome
+        return placed
+    }
+
+    /// Appends the batch to the folder's mbox: one entry per distinct message in a folder, so a
+    /// message the mbox already holds (a UIDVALIDITY rescan, a copy under a new UID) shares it.
+    func appendToMbox(_ placed: [Placed], known: [Data: ArchivedCopy], into mbox: MboxFile, outcome: inout Outcome)
+        throws -> [Int64: MboxLocation]
+    {
+        var byHash: [Data: MboxLocation] = [:]
+        var byUID: [Int64: MboxLocation] = [:]
+        for entry in placed {
+            let message = entry.message
+            if let location = byHash[message.sha256] ?? known[message.sha256]?.mbox {
+                byUID[message.uid] = location
+                if !archives.keepsMaildir { outcome.deduplicated += 1 }
+                continue
+            }
+            let fromLine = MboxStore.fromLine(sender: message.envelopeSender, date: message.internalDate.secondsSince1970)
+            let written = try mbox.append(contentsOf: entry.source, size: message.size, fromLine: fromLine)
+            let location = MboxLocation(path: mbox.relative, offset: written.offset, length: written.length)
+            byHash[message.sha256] = location
+            byUID[message.uid] = location
+        }
+        return byUID
     }
 
     enum Action {
@@ -198,6 +298,8 @@ struct FetchedMessage: @unchecked Sendable {
     var internalDateSource: String? = nil
     /// The UIDL row a POP3 message is recorded under.
     var pop3: POP3SeenMessage? = nil
+    /// Whom the mbox `From ` line names.
+    var envelopeSender = "MAILER-DAEMON"
 }
 
 extension IndexedFields {

@@ -8,9 +8,11 @@ import MailCore
 
 /// Backs up one IMAP folder incrementally (DESIGN.md "Incremental IMAP backup, per folder").
 ///
-/// Order of writes: bytes into `tmp/`, fsync, rename into `cur/`, fsync `cur/`, then one catalog
-/// transaction per batch that records the messages and advances the high-water mark. A crash at
-/// any point leaves at worst files the catalog does not know, which the next run adopts by hash.
+/// Order of writes: bytes into `tmp/`, fsync, rename into `cur/`, fsync `cur/`, append to the
+/// folder's mbox and fsync it (as the job's formats say), then one catalog transaction per batch
+/// that records the messages and advances the high-water mark. A crash at any point leaves at
+/// worst files the catalog does not know, which the next run adopts by hash, and an mbox tail it
+/// does not know, which the next run cuts off.
 final class FolderBackup {
     struct Limits {
         var batchMessages = 200
@@ -21,7 +23,7 @@ final class FolderBackup {
 
     let session: IMAPSession
     let catalog: Catalog
-    let store: MaildirStore
+    let archives: ArchiveSet
     let listed: ListedMailbox
     var record: FolderRecord
     let folderDirectory: String
@@ -43,15 +45,16 @@ final class FolderBackup {
     var position = (index: 0, count: 0)
     var highWater: Int64 = 0
     var current: InFlightMessage?
+    var mbox: MboxFile?
 
     init(
-        session: IMAPSession, catalog: Catalog, store: MaildirStore, listed: ListedMailbox, record: FolderRecord,
+        session: IMAPSession, catalog: Catalog, archives: ArchiveSet, listed: ListedMailbox, record: FolderRecord,
         folderDirectory: String, progress: any ProgressSink, clock: @escaping @Sendable () -> Int64,
         limits: Limits = Limits()
     ) {
         self.session = session
         self.catalog = catalog
-        self.store = store
+        self.archives = archives
         self.listed = listed
         self.record = record
         self.folderDirectory = folderDirectory
@@ -76,6 +79,9 @@ final class FolderBackup {
 
     func run(index: Int, count: Int) async throws -> FolderReport {
         position = (index, count)
+        // Before anything else: a torn mbox tail is cut off even when the server has nothing new.
+        mbox = try archives.openMbox(folderDirectory: folderDirectory, folderID: record.id!, catalog: catalog, report: &report)
+        defer { mbox?.close() }
         if isUnchangedOnServer {
             report.unchanged = true
             progress.report(.folderStarted(name: record.name, index: index, count: count, messages: 0, bytes: 0))
@@ -86,8 +92,8 @@ final class FolderBackup {
             throw IMAPError.protocolViolation("EXAMINE \(record.name) gave no UIDVALIDITY")
         }
         uidValidity = Int64(validity)
-        try store.ensureFolder(folderDirectory)
-        store.clearTemporary(in: folderDirectory)
+        try archives.staging.ensureFolder(folderDirectory)
+        archives.staging.clearTemporary(in: folderDirectory)
         let now = clock()
         if let previous = record.uidValidity, previous != uidValidity {
             // A new UID space: the old placements are retired, their files reused by hash.
@@ -99,7 +105,9 @@ final class FolderBackup {
         record.uidValidity = uidValidity
         try catalog.save(&record)
         live = try catalog.livePlacements(folderID: record.id!, uidValidity: uidValidity)
-        if report.rescanned { reusable = try catalog.folderContents(folderID: record.id!) }
+        if report.rescanned, archives.keepsMaildir {
+            reusable = try catalog.folderContents(folderID: record.id!).compactMapValues(\.maildirPath)
+        }
         findOrphans()
 
         try await fetchNewMessages(exists: selected.exists)
@@ -160,7 +168,7 @@ final class FolderBackup {
         var items = IMAPSession.backupItems
         if session.hasCapability("CONDSTORE") { items.append(.modSeq) }
         let committer = BatchCommitter(
-            catalog: catalog, store: store, folderDirectory: folderDirectory, folderID: record.id!,
+            catalog: catalog, archives: archives, mbox: mbox, folderDirectory: folderDirectory, folderID: record.id!,
             uidValidity: uidValidity, clock: clock, progress: progress, expected: expected, highWater: after,
             orphans: orphans, reusable: reusable)
         let pipeline = BatchPipeline(
@@ -213,7 +221,7 @@ final class FolderBackup {
         case .fetchBodyStart(let section, _, let size):
             guard section.isEmpty, let message = current else { return }
             if size == nil { message.bodyMissing = true; return }
-            message.file = try store.createTemporary(in: folderDirectory)
+            message.file = try archives.staging.createTemporary(in: folderDirectory)
         case .fetchBodyChunk(let chunk):
             guard let message = current, message.file != nil else { return }
             try chunk.withUnsafeReadableBytes { try message.consume($0) }
@@ -241,16 +249,17 @@ final class FolderBackup {
         received.insert(uid)
         let digest = message.finishHash()
         message.file = nil
+        let summary = message.indexer.finish()
         try await pipeline?.add(
             FetchedMessage(
                 uid: uid, sha256: Data(digest.bytes), shaHex: digest.hex, size: file.size,
                 flags: message.flags.filter { $0.name.lowercased() != "\\recent" }.map(\.name),
-                modseq: message.modSeq, internalDate: date, summary: IndexedFields(message.indexer.finish()),
-                file: file))
+                modseq: message.modSeq, internalDate: date, summary: IndexedFields(summary), file: file,
+                envelopeSender: summary.envelopeSender))
     }
 
     func findOrphans() {
-        orphans = BatchCommitter.orphans(in: folderDirectory, folderID: record.id!, store: store, catalog: catalog)
+        orphans = BatchCommitter.orphans(in: folderDirectory, folderID: record.id!, archives: archives, catalog: catalog)
     }
 
     // MARK: - Flags and expunges
@@ -289,11 +298,13 @@ final class FolderBackup {
         for change in changes {
             var path = change.maildirPath
             if let current = path {
-                path = try store.updateInfo(current, flags: change.flags.split(separator: " ").map(String.init))
+                path = try archives.maildir.updateInfo(current, flags: change.flags.split(separator: " ").map(String.init))
             }
             renamed.append((change.placementID, change.flags, path))
         }
-        if !renamed.isEmpty { try store.syncDirectory(folderDirectory + "/cur") }
+        if renamed.contains(where: { $0.maildirPath != nil }) {
+            try archives.maildir.syncDirectory(folderDirectory + "/cur")
+        }
         try catalog.updateFlags(renamed, now: clock())
         report.flagsChanged = renamed.count
         if changedSince == nil {

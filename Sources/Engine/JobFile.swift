@@ -333,9 +333,11 @@ public struct JobFile: Sendable {
         try table.rejectKeys(notIn: jobKeys)
         guard let name = try table.string("name") else { throw table.missing("name") }
         let formats = try table.strings("formats") ?? ["maildir"]
-        for format in formats where format != "maildir" {
-            throw table.error("formats", "unknown format \"\(format)\" (supported: \"maildir\")")
+        for format in formats where !ArchiveSet.formats.contains(format) {
+            throw table.error("formats", "unknown format \"\(format)\" (supported: \"maildir\", \"mbox\")")
         }
+        guard !formats.isEmpty else { throw table.error("formats", "must name at least one format") }
+        guard Set(formats).count == formats.count else { throw table.error("formats", "names a format twice") }
         let include = try table.strings("include") ?? []
         let exclude = try table.strings("exclude") ?? []
         if let migrate = try parseMigrate(&table, name: name, include: include, exclude: exclude, base: base) {

@@ -32,9 +32,9 @@ extension POP3Backup {
         let folderID = folder.id!
         let clock = self.clock
         let committer = BatchCommitter(
-            catalog: catalog, store: store, folderDirectory: folderDirectory, folderID: folderID,
+            catalog: catalog, archives: archives, mbox: mbox, folderDirectory: folderDirectory, folderID: folderID,
             uidValidity: Self.uidValidity, clock: clock, progress: progress, expected: [], highWater: folder.highestUid,
-            orphans: BatchCommitter.orphans(in: folderDirectory, folderID: folderID, store: store, catalog: catalog),
+            orphans: BatchCommitter.orphans(in: folderDirectory, folderID: folderID, archives: archives, catalog: catalog),
             reusable: [:]
         ) { stored, batch, _ in
             try catalog.recordPOP3(
@@ -64,7 +64,7 @@ extension POP3Backup {
         switch event {
         case .start:
             let inFlight = InFlightMessage()
-            inFlight.file = try store.createTemporary(in: folderDirectory)
+            inFlight.file = try archives.staging.createTemporary(in: folderDirectory)
             current = (message, inFlight, HeaderCapture())
         case .data(let chunk):
             try chunk.withUnsafeReadableBytes { bytes in
@@ -90,7 +90,7 @@ extension POP3Backup {
         let seen = POP3SeenMessage(
             uidl: message.key ?? "sha256:\(digest.hex)", sha256: sha, listedSize: Int64(message.size),
             firstSaved: clock())
-        if savedThisRun.contains(sha) || archived[sha].map({ store.fileSize($0) != nil }) == true {
+        if savedThisRun.contains(sha) || archived[sha].map(archives.holds) == true {
             // The same bytes are already in this folder: remember the key, store nothing twice.
             file.discard()
             pendingSeen.append((message.number, seen))
@@ -101,17 +101,18 @@ extension POP3Backup {
         let uid = folder.highestUid
         pendingByUID[uid] = (message.number, seen)
         let (date, source) = internalDate(header)
+        let summary = inFlight.indexer.finish()
         try await pipeline?.add(
             FetchedMessage(
                 uid: uid, sha256: sha, shaHex: digest.hex, size: file.size, flags: [], modseq: nil,
-                internalDate: InternalDate(secondsSince1970: date), summary: IndexedFields(inFlight.indexer.finish()),
-                file: file, internalDateSource: source, pop3: seen))
+                internalDate: InternalDate(secondsSince1970: date), summary: IndexedFields(summary), file: file,
+                internalDateSource: source, pop3: seen, envelopeSender: summary.envelopeSender))
     }
 
     /// Counts a committed batch: from now on its messages may be deleted from the server.
     func count(_ outcome: BatchCommitter.Outcome) {
         for stored in outcome.stored {
-            if let path = stored.maildirPath { archived[stored.sha256] = path }
+            archived[stored.sha256] = ArchivedCopy(messageID: 0, maildirPath: stored.maildirPath, mbox: stored.mbox)
             if let pending = pendingByUID.removeValue(forKey: stored.uid) { committed[pending.number] = pending.seen }
             report.newMessages += 1
             report.newBytes += stored.size

@@ -13,7 +13,7 @@ extension POP3Backup {
             // Saved in an earlier run: only once its headers were confirmed this session.
             if message.known != nil, !confirmed.contains(message.number) { continue }
             guard let row = message.known ?? committed[message.number], row.firstSaved <= keptSince else { continue }
-            guard let path = archived[row.sha256], store.fileSize(path) != nil else {
+            guard let copy = archived[row.sha256], archives.holds(copy) else {
                 report.notes.append("message \(message.number) kept on the server: its archive file is missing")
                 continue
             }
@@ -59,8 +59,8 @@ extension POP3Backup {
         var reused = 0
         for index in due {
             let number = messages[index].number
-            guard let row = messages[index].known, let path = archived[row.sha256], let header = headers[number] else { continue }
-            if (try? ArchivedMessageFile(store: store, relative: path).starts(with: header)) == true {
+            guard let row = messages[index].known, let copy = archived[row.sha256], let header = headers[number] else { continue }
+            if archives.copy(copy, startsWith: header) {
                 confirmed.insert(number)
             } else {
                 messages[index].known = nil

@@ -34,7 +34,7 @@ final class POP3Backup {
     static let uidValidity: Int64 = 1
 
     let catalog: Catalog
-    let store: MaildirStore
+    let archives: ArchiveSet
     let policy: POP3Policy
     let accountID: Int64
     var folder: FolderRecord
@@ -45,7 +45,8 @@ final class POP3Backup {
     var report: FolderReport
 
     // State of one run.
-    var archived: [Data: String] = [:]
+    /// What the folder's archive holds, by hash.
+    var archived: [Data: ArchivedCopy] = [:]
     var savedThisRun: Set<Data> = []
     /// Rows committed in this run, by message number (saved now, or already archived under another key).
     var committed: [Int: POP3SeenMessage] = [:]
@@ -56,13 +57,14 @@ final class POP3Backup {
     var limited = false
     /// Messages saved in an earlier run whose headers on the server match the archive.
     var confirmed: Set<Int> = []
+    var mbox: MboxFile?
 
     init(
-        catalog: Catalog, store: MaildirStore, account: AccountConfig, accountID: Int64, progress: any ProgressSink,
+        catalog: Catalog, archives: ArchiveSet, account: AccountConfig, accountID: Int64, progress: any ProgressSink,
         clock: @escaping @Sendable () -> Int64, limits: Limits = Limits()
     ) throws {
         self.catalog = catalog
-        self.store = store
+        self.archives = archives
         self.policy = account.pop3
         self.accountID = accountID
         self.progress = progress
@@ -86,8 +88,10 @@ final class POP3Backup {
     /// Saves what is new, sends the DELEs the policy asks for and returns them (to be recorded
     /// once QUIT is accepted).
     func run(_ session: POP3Session) async throws -> [POP3SeenMessage] {
-        try store.ensureFolder(folderDirectory)
-        store.clearTemporary(in: folderDirectory)
+        try archives.staging.ensureFolder(folderDirectory)
+        archives.staging.clearTemporary(in: folderDirectory)
+        mbox = try archives.openMbox(folderDirectory: folderDirectory, folderID: folder.id!, catalog: catalog, report: &report)
+        defer { mbox?.close() }
         var messages = try await identify(try await session.list(), session: session)
         let seen = try catalog.pop3Seen(accountID: accountID)
         archived = try catalog.folderContents(folderID: folder.id!)
@@ -165,10 +169,10 @@ final class POP3Backup {
     func match(_ message: ServerMessage, seen: [String: [POP3SeenMessage]]) -> POP3SeenMessage? {
         guard let key = message.key, let rows = seen[key] else { return nil }
         return rows.first { row in
-            guard row.listedSize == Int64(message.size), row.deletedAt == nil, let path = archived[row.sha256] else {
+            guard row.listedSize == Int64(message.size), row.deletedAt == nil, let copy = archived[row.sha256] else {
                 return false
             }
-            return store.fileSize(path) != nil
+            return archives.holds(copy)
         }
     }
 

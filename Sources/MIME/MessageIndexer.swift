@@ -406,6 +406,18 @@ public struct MessageIndexer {
         summary.cc = fields.values("cc").flatMap { Address.parseList($0, problems: &problems) }
         for problem in problems { note(problem) }
         summary.subject = fields["subject"].map(EncodedWords.decode)
+        summary.returnPath = fields["return-path"].map(Self.reversePath)
+    }
+
+    /// The path inside a Return-Path value: `<a@b>` gives `a@b`, `<>` gives "", text without
+    /// brackets its first word.
+    static func reversePath(_ value: String) -> String {
+        let trimmed = value.trimmingASCIIWhitespace()
+        if let open = trimmed.firstIndex(of: "<") {
+            let inner = trimmed[trimmed.index(after: open)...]
+            return String(inner[..<(inner.firstIndex(of: ">") ?? inner.endIndex)].trimmingASCIIWhitespace())
+        }
+        return String(trimmed.prefix { $0 != " " && $0 != "\t" })
     }
 
     private mutating func note(_ problem: String) {

@@ -9,6 +9,9 @@ public struct MessageSummary: Sendable, Hashable, Codable {
     public var from: [Address]
     public var to: [Address]
     public var cc: [Address]
+    /// The address inside the Return-Path header's angle brackets (RFC 5321 section 4.4): the
+    /// envelope sender; empty for the null path `<>`, nil when there is no Return-Path.
+    public var returnPath: String?
     /// The Subject, unfolded and RFC 2047 decoded.
     public var subject: String?
     /// A part with Content-Disposition attachment, a non-text leaf with a filename, an application/* leaf that is not a
@@ -24,7 +27,7 @@ public struct MessageSummary: Sendable, Hashable, Codable {
 
     public init(
         messageID: String? = nil, date: Int64? = nil, dateHeader: String? = nil, from: [Address] = [],
-        to: [Address] = [], cc: [Address] = [], subject: String? = nil, hasAttachments: Bool = false,
+        to: [Address] = [], cc: [Address] = [], returnPath: String? = nil, subject: String? = nil, hasAttachments: Bool = false,
         bodyText: String = "", bodyTextTruncated: Bool = false, problems: [String] = []
     ) {
         self.messageID = messageID
@@ -33,6 +36,7 @@ public struct MessageSummary: Sendable, Hashable, Codable {
         self.from = from
         self.to = to
         self.cc = cc
+        self.returnPath = returnPath
         self.subject = subject
         self.hasAttachments = hasAttachments
         self.bodyText = bodyText

@@ -61,7 +61,15 @@ enum ErrorReport {
             return (error.description, .configuration)
         case let error as RunReportFiles.Missing:
             return (error.description, .configuration)
+        case let error as ArchiveReadError:
+            switch error {
+            case .noSuchMessage: return (error.description + "; `mailferry search` shows ids", .configuration)
+            case .noIntactCopy: return (error.description, .partialFailure)
+            }
         default:
+            if let failure = StorageFailure(error) {
+                return (failure.description, failure.kind == .usage ? .configuration : .partialFailure)
+            }
             return ("\(error)", .internalError)
         }
     }

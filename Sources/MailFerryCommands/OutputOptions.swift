@@ -56,6 +56,31 @@ enum ByteCount {
     }
 }
 
+enum DateText {
+    /// `2024-01-02 15:04` (with seconds when asked), UTC.
+    static func utc(_ seconds: Int64, seconds withSeconds: Bool = false) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = withSeconds ? "yyyy-MM-dd HH:mm:ss" : "yyyy-MM-dd HH:mm"
+        return formatter.string(from: Date(timeIntervalSince1970: TimeInterval(seconds)))
+    }
+
+    /// Midnight UTC of a `YYYY-MM-DD` day, in seconds since 1970.
+    static func day(_ text: String) -> Int64? {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+            let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
+            (1...12).contains(month), (1...31).contains(day)
+        else { return nil }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let components = DateComponents(year: year, month: month, day: day)
+        guard let date = calendar.date(from: components), calendar.component(.day, from: date) == day else { return nil }
+        return Int64(date.timeIntervalSince1970)
+    }
+}
+
 enum TextTable {
     /// Left-aligned columns, numbers right-aligned, two spaces between.
     static func render(header: [String], rows: [[String]]) -> [String] {

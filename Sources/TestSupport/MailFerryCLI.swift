@@ -6,6 +6,8 @@ public enum MailFerryCLI {
         public var status: Int32
         public var stdout: String
         public var stderr: String
+        /// Standard output as bytes (`stdout` replaces what is not UTF-8).
+        public var stdoutBytes: [UInt8]
     }
 
     /// `.build/<config>/mailferry`, found beside the test bundle.
@@ -54,6 +56,6 @@ public enum MailFerryCLI {
         while !reader.isFinished { usleep(1000) }
         return Result(
             status: process.terminationStatus, stdout: String(decoding: output, as: UTF8.self),
-            stderr: String(decoding: errors.withLock { $0 }, as: UTF8.self))
+            stderr: String(decoding: errors.withLock { $0 }, as: UTF8.self), stdoutBytes: Array(output))
     }
 }

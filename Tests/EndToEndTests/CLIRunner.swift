@@ -44,11 +44,12 @@ extension DovecotServer {
     }
 }
 
-
 extension JobDirectory {
     /// Writes a job file with the server's account `account` and a backup job `nightly` of it into
     /// `backup/` here; returns the job file's path and the backup directory.
-    func writeBackupJob(_ server: DovecotServer, account: String = "home") throws -> (path: String, backup: String) {
+    func writeBackupJob(_ server: DovecotServer, account: String = "home", formats: [String] = ["maildir"]) throws
+        -> (path: String, backup: String)
+    {
         let backup = url.appendingPathComponent("backup").path
         let path = try write(
             server.accountTOML(name: account) + """
@@ -57,6 +58,7 @@ extension JobDirectory {
                 name = "nightly"
                 backup = "\(account)"
                 into = "\(backup)"
+                formats = [\(formats.map { "\"\($0)\"" }.joined(separator: ", "))]
                 """)
         return (path, backup)
     }

@@ -1,3 +1,4 @@
+import Archives
 import Catalog
 import Engine
 import Foundation
@@ -21,7 +22,7 @@ final class BackupFixture {
     let server: DovecotServer
     let directory: URL
     var account: AccountConfig
-    let job: JobConfig
+    var job: JobConfig
 
     /// Starts the server off the concurrency pool.
     static func make(_ options: DovecotServer.Options = .init(), include: [String] = [], exclude: [String] = [])
@@ -80,35 +81,41 @@ final class BackupFixture {
     /// What the backup says is live, per folder: UID → the same facts, read from the catalog and the
     /// Maildir files (hashed from disk, so the files are checked, not only the rows).
     func backupState() throws -> [String: [UInt32: ServerMessage]] {
-        let catalog = try catalog()
-        let rows = try catalog.pool.read { db in
+        try liveState { row in
+            let path = try #require(row["maildir_path"] as String?, "UID \(row["uid"] as Int64) has no Maildir file")
+            return Array(try Data(contentsOf: URL(fileURLWithPath: directory.path + "/maildir/" + path)))
+        }
+    }
+
+    /// Live placements per folder, each message's bytes read by `bytes` (from the row's archive
+    /// locations) and checked against the row's hash.
+    func liveState(_ bytes: (Row) throws -> [UInt8]) throws -> [String: [UInt32: ServerMessage]] {
+        let rows = try catalog().pool.read { db in
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT f.name, p.uid, hex(m.sha256), p.flags, p.internal_date, p.maildir_path
+                    SELECT f.name, p.uid, hex(m.sha256) AS sha, p.flags, p.internal_date, p.maildir_path, p.mbox_path,
+                        p.mbox_offset, p.mbox_length, m.size
                     FROM placements p JOIN folders f ON f.id = p.folder_id JOIN messages m ON m.id = p.message_id
                     WHERE p.gone_at IS NULL AND f.gone_at IS NULL
                     """)
         }
         var state: [String: [UInt32: ServerMessage]] = [:]
         for row in rows {
-            let name: String = row[0]
-            let uid: Int64 = row[1]
-            let sha: String = (row[2] as String).lowercased()
-            let flags: String = row[3]
-            let path: String = row[5]
-            let file = directory.path + "/maildir/" + path
-            let bytes = try Data(contentsOf: URL(fileURLWithPath: file))
-            #expect(SHA256Hasher.hash(bytes).hex == sha, "file \(path) does not hash to its catalog row")
+            let name: String = row["name"]
+            let uid: Int64 = row["uid"]
+            let sha = (row["sha"] as String).lowercased()
+            #expect(SHA256Hasher.hash(try bytes(row)).hex == sha, "UID \(uid) in \(name): the archive does not hold its bytes")
             state[name, default: [:]][UInt32(uid)] = ServerMessage(
-                sha256: sha, flags: Set(flags.split(separator: " ").map(String.init)), internalDate: row[4])
+                sha256: sha, flags: Set((row["flags"] as String).split(separator: " ").map(String.init)),
+                internalDate: row["internal_date"])
         }
         return state
     }
 
     /// Writes a job file beside the backup: `account` (the `[accounts.alice]` table) and a job
     /// "nightly" backing it up into this fixture's directory. Returns its path.
-    func writeJobFile(account: String) throws -> String {
+    func writeJobFile(account: String, formats: [String] = ["maildir"]) throws -> String {
         let folder = directory.deletingLastPathComponent().appendingPathComponent("jobs-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let path = folder.appendingPathComponent("jobs.toml").path
@@ -118,6 +125,7 @@ final class BackupFixture {
             name = "nightly"
             backup = "alice"
             into = "\(directory.path)"
+            formats = [\(formats.map { "\"\($0)\"" }.joined(separator: ", "))]
             """
         try Data(text.utf8).write(to: URL(fileURLWithPath: path))
         return path
@@ -132,6 +140,53 @@ final class BackupFixture {
             if path.contains("/cur/") || path.contains("/new/") || path.contains("/tmp/") { files.append(path) }
         }
         return files
+    }
+}
+
+extension BackupFixture {
+    /// What the backup's mbox files say is live, per folder: UID → the same facts as
+    /// `backupState()`, each message read back from its mbox entry and hashed.
+    func mboxState() throws -> [String: [UInt32: ServerMessage]] {
+        try liveState { row in
+            let path = try #require(row["mbox_path"] as String?, "UID \(row["uid"] as Int64) has no mbox entry")
+            return try mboxMessage(path: path, offset: row["mbox_offset"], length: row["mbox_length"], size: row["size"])
+        }
+    }
+
+    func mboxMessage(path: String, offset: Int64, length: Int64, size: Int64) throws -> [UInt8] {
+        var bytes: [UInt8] = []
+        try MboxStore(root: directory.path + "/mbox").read(path, offset: offset, length: length, size: size) { bytes += $0 }
+        return bytes
+    }
+
+    /// Each mbox file's messages in file order, as the catalog records them (one entry per
+    /// distinct message in a folder), read back exactly.
+    func mboxContents() throws -> [String: [[UInt8]]] {
+        let rows = try catalog().pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT DISTINCT p.mbox_path, p.mbox_offset, p.mbox_length, m.size FROM placements p
+                    JOIN messages m ON m.id = p.message_id WHERE p.mbox_path IS NOT NULL
+                    ORDER BY p.mbox_path, p.mbox_offset
+                    """)
+        }
+        var contents: [String: [[UInt8]]] = [:]
+        for row in rows {
+            let path: String = row[0]
+            contents[path, default: []].append(try mboxMessage(path: path, offset: row[1], length: row[2], size: row[3]))
+        }
+        return contents
+    }
+
+    /// Every `.mbox` file below `DIR/mbox`, relative to it.
+    func mboxFiles() -> [String] {
+        let enumerator = FileManager.default.enumerator(atPath: directory.appendingPathComponent("mbox").path)
+        var files: [String] = []
+        while let path = enumerator?.nextObject() as? String {
+            if path.hasSuffix(".mbox") { files.append(path) }
+        }
+        return files.sorted()
     }
 }
 

@@ -6,7 +6,7 @@ import Testing
 
 /// A run killed with SIGKILL in the middle, then run again: nothing missing, nothing twice.
 @Suite(.serialized) struct CrashTests {
-    func jobFile(_ fixture: BackupFixture) throws -> String {
+    func jobFile(_ fixture: BackupFixture, formats: [String] = ["maildir"]) throws -> String {
         try fixture.writeJobFile(
             account: """
                 [accounts.alice]
@@ -17,7 +17,7 @@ import Testing
                 password_env = "MAILFERRY_CRASH_PASSWORD"
                 ca_file = "\(fixture.server.caCertificatePath)"
 
-                """)
+                """, formats: formats)
     }
 
     @Test func killedMidRunThenRerun() async throws {
@@ -69,5 +69,37 @@ import Testing
         let third = try await MailFerryCLI.running(["run", path, "--json"], environment: environment)
         #expect(third.status == 0)
         #expect(third.stdout.contains("\"event\":\"report\""))
+    }
+
+    /// Killed while appending to an mbox (no Maildir to adopt from): the next run cuts the torn
+    /// tail, fetches what was not recorded, and every message is in its mbox exactly once.
+    @Test func killedMidMboxAppendThenRerun() async throws {
+        let fixture = try await BackupFixture.make()
+        var generator = CorpusGenerator(seed: 12)
+        try fixture.server.deliver(
+            user: "alice", folder: "INBOX", messages: (0..<2500).map { generator.message(ofSize: 4_000 + $0 % 9_000) })
+        let path = try jobFile(fixture, formats: ["mbox"])
+        let environment = ["MAILFERRY_CRASH_PASSWORD": "alice-pass"]
+        let inbox = fixture.directory.path + "/mbox/alice/INBOX.mbox"
+
+        let process = try MailFerryCLI.start(["run", path, "--quiet"], environment: environment)
+        let deadline = Date().addingTimeInterval(120)
+        while process.isRunning, Date() < deadline {
+            let size = (try? FileManager.default.attributesOfItem(atPath: inbox)[.size] as? Int) ?? 0
+            if size >= 6_000_000 { break }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        let killedMidway = process.isRunning
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        #expect(killedMidway, "the run ended before it could be killed")
+
+        let rerun = try await MailFerryCLI.running(["run", path], environment: environment)
+        #expect(rerun.status == 0, "\(rerun.stderr)")
+        let server = try await fixture.serverState()
+        #expect(try fixture.mboxState() == server.filter { !$0.value.isEmpty })
+        let contents = try #require(try fixture.mboxContents()["alice/INBOX.mbox"])
+        #expect(contents.count == 2500)
+        #expect(try MboxReaders.python(inbox) == contents.map(MboxReaders.asRead), "nothing lost, nothing twice")
     }
 }

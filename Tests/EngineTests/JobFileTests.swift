@@ -64,6 +64,9 @@ struct JobFileTests {
         (Self.migrate + "map = [ { match = \"(\", to = \"c\" } ]\n", 12, "the pattern is not valid"),
         (Self.migrate + "filter = { max_size = \"huge\" }\n", 12, "max_size"),
         (Self.migrate + "filter = { colour = \"red\" }\n", 12, "unknown key \"colour\""),
+        ("[[jobs]]\nname = \"j\"\nformats = [\"mbox\", \"eml\"]\n", 3, "unknown format \"eml\""),
+        ("[[jobs]]\nname = \"j\"\nformats = []\n", 3, "at least one format"),
+        ("[[jobs]]\nname = \"j\"\nformats = [\"mbox\", \"mbox\"]\n", 3, "names a format twice"),
     ])
     func rejectsWithTheLine(text: String, line: Int, message: String) {
         #expect {
@@ -120,6 +123,14 @@ struct JobFileTests {
 
     static let samples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("samples")
+
+    @Test func formatsAreMaildirMboxOrBoth() throws {
+        for formats in [["mbox"], ["maildir", "mbox"], ["mbox", "maildir"]] {
+            let text = "[[jobs]]\nname = \"j\"\nformats = [\(formats.map { "\"\($0)\"" }.joined(separator: ", "))]\n"
+            #expect(try JobFile.parse(text, path: "jobs.toml").jobs[0].formats == formats)
+        }
+        #expect(try JobFile.parse("[[jobs]]\nname = \"j\"\n", path: "jobs.toml").jobs[0].formats == ["maildir"])
+    }
 
     @Test func theSampleJobFileParses() throws {
         let file = try JobFile.load(path: Self.samples.appendingPathComponent("backup.toml").path)

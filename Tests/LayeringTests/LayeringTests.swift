@@ -16,7 +16,8 @@ struct LayeringTests {
         "POP3Client": ["POP3Core", "MailTransport", "NIOCore", "Logging"],
         "MIME": [],
         "CCrypto": [],
-        "Archives": ["MailCore"],
+        "CArchive": [],
+        "Archives": ["MailCore", "CArchive"],
         "migration-embedder": [],
         "Catalog": ["MailCore", "MIME", "GRDB"],
         "Engine": [

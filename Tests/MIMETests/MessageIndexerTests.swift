@@ -18,6 +18,18 @@ struct MessageIndexerTests {
         #expect(summary.problems.isEmpty)
     }
 
+    @Test(arguments: [
+        ("Return-Path: <bounce+x@lists.example.org>\r\n", "bounce+x@lists.example.org"),
+        ("Return-Path: <>\r\n", ""),
+        ("Return-Path:\r\n <a@b.example> \r\n", "a@b.example"),
+        ("Return-Path: a@b.example (comment)\r\n", "a@b.example"),
+        ("", nil),
+    ] as [(String, String?)])
+    func returnPathIsTheEnvelopeSender(header: String, expected: String?) {
+        let summary = Fixtures.index(Array((header + "From: x@example.org\r\nSubject: s\r\n\r\nbody\r\n").utf8))
+        #expect(summary.returnPath == expected)
+    }
+
     @Test func alternativeIndexesTheFirstAlternativeOnly() {
         let summary = Fixtures.index(Fixtures.alternative)
         #expect(summary.subject == "Newsletter für Januar")
