@@ -16,7 +16,7 @@ struct SearchCommand: AsyncParsableCommand {
     )
 
     @Argument(help: "The backup directory.") var directory: String
-    @Argument(help: "What to look for (may be empty when a filter is given).") var query: String = ""
+    @Argument(help: "What to look for (may be empty when a filter is given).") var words: [String] = []
     @Option(help: "Only messages whose From address contains this.") var from: String?
     @Option(help: "Only messages whose To or Cc addresses contain this.") var to: String?
     @Option(help: "Only messages in this folder (a glob, e.g. 'Archive/*').") var folder: String?
@@ -25,6 +25,8 @@ struct SearchCommand: AsyncParsableCommand {
     @Flag(help: "Only messages with attachments.") var hasAttachment = false
     @Option(help: "At most this many results.") var limit = 50
     @OptionGroup var output: OutputOptions
+
+    var query: String { words.joined(separator: " ") }
 
     func validate() throws {
         guard limit > 0 else { throw ValidationError("--limit must be at least 1") }
@@ -46,9 +48,12 @@ struct SearchCommand: AsyncParsableCommand {
             let search = MessageSearch(reader: ArchiveReader(directory: directory, catalog: catalog))
             let result = try search.run(SearchQuery(parsing: query), filters: filters, limit: limit)
             if !result.unreadable.isEmpty {
-                let ids = result.unreadable.map(String.init).joined(separator: ", ")
+                let ids = result.unreadable.prefix(10).map(String.init).joined(separator: ", ")
+                let more = result.unreadable.count > 10 ? " and \(result.unreadable.count - 10) more" : ""
                 FileHandle.standardError.write(
-                    Data("mailferry: warning: could not read messages \(ids) from the archive to check the phrase\n".utf8))
+                    Data(
+                        "mailferry: warning: \(result.unreadable.count) candidates could not be read from the archive to check the phrase (ids \(ids)\(more)); `mailferry show ID` says why\n"
+                            .utf8))
             }
             if output.json {
                 try output.printJSON(result.hits)
