@@ -106,6 +106,11 @@ public enum Transport {
         let bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connectTimeout(.seconds(endpoint.connectTimeoutSeconds))
             .channelOption(.socketOption(.so_keepalive), value: 1)
+            // One socket read (at most 64 KiB) per inbound element. With several, NIOSSL gathers
+            // their plaintext into one buffer whose capacity only grows (hundreds of KiB), and each of
+            // the 16 elements the inbound queue may hold pins that much: peak memory rose by
+            // megabytes on long runs, whenever a slow commit let the queue fill.
+            .channelOption(.maxMessagesPerRead, value: 1)
         let implicitTLS = endpoint.tls == .implicit
         let sni = sniName(endpoint.host)
         let asyncChannel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
