@@ -37,8 +37,32 @@ public enum MailFerryCLI {
 
     /// Runs mailferry to the end and returns its exit status and output.
     public static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
+        try run(binary, arguments, environment: environment)
+    }
+
+    /// Runs mailferry under `/usr/bin/time` (GNU time), as a user measuring it would: its result and
+    /// its peak resident memory in bytes.
+    public static func runMeasuringMemory(_ arguments: [String], environment: [String: String] = [:]) throws
+        -> (result: Result, peakBytes: Int)
+    {
+        let report = FileManager.default.temporaryDirectory
+            .appendingPathComponent("mailferry-time-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: report) }
+        let result = try run(
+            URL(fileURLWithPath: "/usr/bin/time"), ["-f", "%M", "-o", report.path, binary.path] + arguments,
+            environment: environment)
+        // A failed command adds a line before the figure.
+        let text = (try? String(contentsOf: report, encoding: .utf8)) ?? ""
+        guard let kilobytes = text.split(separator: "\n").last.flatMap({ Int($0.trimmingCharacters(in: .whitespaces)) })
+        else {
+            throw CocoaError(.fileReadCorruptFile, userInfo: [NSFilePathErrorKey: report.path])
+        }
+        return (result, kilobytes * 1024)
+    }
+
+    static func run(_ executable: URL, _ arguments: [String], environment: [String: String]) throws -> Result {
         let process = Process()
-        process.executableURL = binary
+        process.executableURL = executable
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let out = Pipe()

@@ -44,4 +44,11 @@ extension MailFerryCLI {
     public static func running(_ arguments: [String], environment: [String: String] = [:]) async throws -> Result {
         try await offPool { try run(arguments, environment: environment) }
     }
+
+    /// `runMeasuringMemory(_:environment:)` without blocking the concurrency pool.
+    public static func runningMeasuringMemory(_ arguments: [String], environment: [String: String] = [:]) async throws
+        -> (result: Result, peakBytes: Int)
+    {
+        try await offPool { try runMeasuringMemory(arguments, environment: environment) }
+    }
 }

@@ -17,6 +17,20 @@ struct JobDirectory {
         try Data(text.utf8).write(to: URL(fileURLWithPath: path))
         return path
     }
+
+    /// A job file with alice's account on `server` as "home" and a job "nightly" backing it up
+    /// into `backup`; its path.
+    func writeBackupJob(_ server: DovecotServer, into backup: String, name: String = "jobs.toml") throws -> String {
+        try write(
+            server.accountTOML(name: "home") + """
+
+                [[jobs]]
+                name = "nightly"
+                backup = "home"
+                into = "\(backup)"
+                formats = ["maildir"]
+                """, name: name)
+    }
 }
 
 extension DovecotServer {
