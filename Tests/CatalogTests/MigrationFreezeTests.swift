@@ -9,7 +9,9 @@ struct MigrationFreezeTests {
     /// released (merged to main).
     static let released: [String: String] = [
         "0001_catalog.sql": "9fb5afbdfd2bd5da03db918817b1f420219ec9891ce142f8da2e94c4329ace04",
+        "0002_replay.sql": "8bbf31b645ac65f37d8e9b105d976edff6f977d0b18122f3b7889d98bbc007a4",
         "0003_pop3.sql": "8d96c274a6a2a56ad9008faf51aa194ab86e0327c485256c216fea51ef17586d",
+        "0004_mbox.sql": "7b3c47a26fc2d0a697855a31a9ff24f3c7b47a5fdc97828e599f614543864b9c",
     ]
 
     @Test(arguments: released.keys.sorted())
