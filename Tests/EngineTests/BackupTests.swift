@@ -77,6 +77,8 @@ import Testing
 
     @Test func hostileFolderNamesStayInsideTheBackup() async throws {
         let fixture = try await BackupFixture.make()
+        // Both archive formats: a folder's Maildir directory and its .mbox file.
+        fixture.job.formats = ["maildir", "mbox"]
         for name in Corpus.hostileFolderNames {
             try fixture.server.createFolder(user: "alice", name: name)
             var generator = CorpusGenerator(seed: UInt64(name.utf8.count))
@@ -87,6 +89,13 @@ import Testing
         let parent = fixture.directory.deletingLastPathComponent()
         let siblings = try FileManager.default.contentsOfDirectory(atPath: parent.path)
         #expect(siblings == ["backup"], "a hostile folder name wrote beside the backup: \(siblings)")
+        let mboxRoot = fixture.directory.appendingPathComponent("mbox").resolvingSymlinksInPath().path
+        let mboxFiles = FileManager.default.enumerator(atPath: mboxRoot)?.compactMap { $0 as? String } ?? []
+        #expect(mboxFiles.filter { $0.hasSuffix(".mbox") }.count >= Corpus.hostileFolderNames.count)
+        for file in mboxFiles {
+            let resolved = URL(fileURLWithPath: mboxRoot + "/" + file).standardizedFileURL.path
+            #expect(resolved.hasPrefix(mboxRoot + "/"))
+        }
         let root = fixture.directory.appendingPathComponent("maildir").resolvingSymlinksInPath().path
         for file in fixture.maildirFiles() {
             let resolved = URL(fileURLWithPath: root + "/" + file).standardizedFileURL.path
