@@ -52,6 +52,29 @@ public enum MboxReaders {
         }
     }
 
+    /// SHA-256 digests (hex) of the messages of an mbox as Python's `mailbox.mbox` splits them,
+    /// mboxrd-unquoted by Python: of the whole message, and of it without the line end an mbox adds
+    /// to a message that had none. For large files: no message is held in this process.
+    public static func pythonDigests(_ path: String) throws -> [(whole: String, withoutLastLineEnd: String)] {
+        let script = """
+            from mailbox import mbox
+            from sys import argv
+            from hashlib import sha256
+            from re import sub
+            box = mbox(argv[1], create=False)
+            for key in box.iterkeys():
+                data = sub(rb"(?m)^>(>*From )", rb"\\1", box.get_bytes(key))
+                trimmed = data[:-1] if data.endswith(b"\\n") else data
+                print(sha256(data).hexdigest(), sha256(trimmed).hexdigest())
+            """
+        let output = try Subprocess.run("python3", ["-c", script, path])
+        guard output.status == 0 else { throw Failure(description: "python3: \(output.stderrText)") }
+        return output.stdoutText.split(separator: "\n").map { line in
+            let digests = line.split(separator: " ").map(String.init)
+            return (digests.first ?? "", digests.last ?? "")
+        }
+    }
+
     /// True when mutt and `script` (for the terminal mutt insists on) are installed.
     public static var hasMutt: Bool { Subprocess.locate("mutt") != nil && Subprocess.locate("script") != nil }
 

@@ -179,6 +179,18 @@ extension BackupFixture {
         return contents
     }
 
+    /// The SHA-256 (hex) of each entry of an mbox in file order, as the catalog records them.
+    func mboxEntryDigests(_ path: String) throws -> [String] {
+        try catalog().pool.read { db in
+            try String.fetchAll(
+                db,
+                sql: """
+                    SELECT DISTINCT lower(hex(m.sha256)), p.mbox_offset FROM placements p JOIN messages m ON m.id = p.message_id
+                    WHERE p.mbox_path = ? ORDER BY p.mbox_offset
+                    """, arguments: [path])
+        }
+    }
+
     /// Every `.mbox` file below `DIR/mbox`, relative to it.
     func mboxFiles() -> [String] {
         let enumerator = FileManager.default.enumerator(atPath: directory.appendingPathComponent("mbox").path)

@@ -99,8 +99,11 @@ import Testing
         #expect(rerun.status == 0, "\(rerun.stderr)")
         let server = try await fixture.serverState()
         #expect(try fixture.mboxState() == server.filter { !$0.value.isEmpty })
-        let contents = try #require(try fixture.mboxContents()["alice/INBOX.mbox"])
-        #expect(contents.count == 2500)
-        #expect(try MboxReaders.python(inbox) == contents.map(MboxReaders.asRead), "nothing lost, nothing twice")
+        // Digests only: 2,500 messages are not held in the test process, whose memory other tests measure.
+        let recorded = try fixture.mboxEntryDigests("alice/INBOX.mbox")
+        #expect(recorded.count == 2500)
+        let read = try MboxReaders.pythonDigests(inbox)
+        #expect(read.count == 2500, "nothing lost, nothing twice")
+        #expect(zip(recorded, read).allSatisfy { $0 == $1.whole || $0 == $1.withoutLastLineEnd })
     }
 }
