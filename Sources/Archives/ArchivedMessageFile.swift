@@ -58,16 +58,29 @@ extension ArchivedMessageFile {
     /// True when the file's first bytes are exactly `prefix` (a message's header block, say).
     public func starts(with prefix: [UInt8]) throws -> Bool {
         guard prefix.count <= size else { return false }
-        var offset = 0
-        var matches = true
-        try forEachChunk { chunk in
-            guard matches, offset < prefix.count else { return }
-            let count = min(chunk.count, prefix.count - offset)
-            matches = prefix[offset..<offset + count].elementsEqual(chunk[0..<count])
-            offset += count
-        }
-        return matches && offset == prefix.count
+        var match = PrefixMatch(prefix)
+        try forEachChunk { match.feed($0) }
+        return match.matched
     }
+}
+
+/// Whether a stream of chunks begins with given bytes; chunks past the prefix are ignored.
+public struct PrefixMatch {
+    let prefix: [UInt8]
+    var offset = 0
+    var mismatch = false
+
+    public init(_ prefix: [UInt8]) { self.prefix = prefix }
+
+    public mutating func feed(_ chunk: UnsafeRawBufferPointer) {
+        guard !mismatch, offset < prefix.count else { return }
+        let count = min(chunk.count, prefix.count - offset)
+        mismatch = !prefix[offset..<offset + count].elementsEqual(chunk[0..<count])
+        offset += count
+    }
+
+    /// True once every byte of the prefix arrived and matched.
+    public var matched: Bool { !mismatch && offset == prefix.count }
 }
 
 /// read(2), under a name the method `read(into:)` does not hide.

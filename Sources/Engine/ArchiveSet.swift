@@ -38,20 +38,14 @@ struct ArchiveSet: Sendable {
             return (try? ArchivedMessageFile(store: maildir, relative: path).starts(with: prefix)) == true
         }
         guard let entry = copy.mbox, let mbox else { return false }
-        var offset = 0
-        var matches = true
+        var match = PrefixMatch(prefix)
         do {
             // The entry's length bounds the message; only its first bytes are compared.
-            try mbox.read(entry.path, offset: entry.offset, length: entry.length, size: entry.length) { chunk in
-                guard matches, offset < prefix.count else { return }
-                let count = min(chunk.count, prefix.count - offset)
-                matches = prefix[offset..<offset + count].elementsEqual(chunk[0..<count])
-                offset += count
-            }
+            try mbox.read(entry.path, offset: entry.offset, length: entry.length, size: entry.length) { match.feed($0) }
         } catch {
             return false
         }
-        return matches && offset == prefix.count
+        return match.matched
     }
 
     /// Opens a folder's mbox before anything is written to it: a torn tail a killed run left is
