@@ -33,15 +33,20 @@ import Testing
         let environment = ["MAILFERRY_CRASH_PASSWORD": "alice-pass"]
 
         let process = try MailFerryCLI.start(["run", path, "--quiet"], environment: environment)
-        let deadline = Date().addingTimeInterval(120)
-        while process.isRunning, Date() < deadline {
-            let stored = fixture.maildirFiles().count
-            // Early: a quiet machine backs this folder up in about a second.
-            if stored >= 100 { break }
-            try await Task.sleep(for: .milliseconds(5))
+        // Watched from a thread of its own: a test pool starved by other suites would see the run
+        // end before it looked.
+        let pid = process.processIdentifier
+        let watched = fixture.directory.path + "/maildir/alice/INBOX/cur"
+        let killedMidway = try await offPool {
+            let deadline = Date().addingTimeInterval(120)
+            while Date() < deadline {
+                let stored = (try? FileManager.default.contentsOfDirectory(atPath: watched).count) ?? 0
+                if stored >= 100 { return kill(pid, SIGKILL) == 0 }
+                usleep(2_000)
+            }
+            return false
         }
-        let killedMidway = process.isRunning
-        kill(process.processIdentifier, SIGKILL)
+        kill(pid, SIGKILL)
         process.waitUntilExit()
         #expect(killedMidway, "the run ended before it could be killed")
         let partial = fixture.maildirFiles().filter { $0.contains("/cur/") }.count
