@@ -13,6 +13,8 @@ public struct BackupJob: Sendable {
     public var directory: String
     public var progress: any ProgressSink
     public var clock: @Sendable () -> Int64
+    /// Counts (and in crash tests, stops) the run's durable writes; nil in every real run.
+    var journal: WriteJournal?
 
     public init(
         job: JobConfig, account: AccountConfig, progress: any ProgressSink = SilentProgress(),
@@ -35,16 +37,18 @@ public struct BackupJob: Sendable {
         defer { withExtendedLifetime(lock) {} }
         // The catalog opens while the connection is made and TLS is negotiated: a no-change run is
         // mostly these two waits.
-        let opening = Task { [job, account, directory, clock] in
+        let opening = Task { [job, account, directory, clock, journal] in
             let catalog: Catalog
             do {
                 catalog = try Catalog(directory: directory)
             } catch {
                 throw EngineError.cannotUse(directory, "\(error)")
             }
+            try journal.write(.catalog)
             let accountRecord = try catalog.account(
                 name: account.name, protocol: account.mailProtocol.rawValue, host: account.endpoint.host,
                 port: account.endpoint.port, user: account.user, now: clock())
+            try journal.write(.catalog)
             let run = try catalog.startRun(job: job.name, accountID: accountRecord.id, now: clock())
             return (catalog, accountRecord, run)
         }
@@ -91,11 +95,13 @@ public struct BackupJob: Sendable {
         run.flagsChanged = Int64(report.flagsChanged)
         run.messagesGone = Int64(report.gone + report.deletedFromServer)
         run.report = (try? JSONEncoder().encode(report)).map { String(decoding: $0, as: UTF8.self) }
-        try? catalog.finish(run)
-        do {
-            try RunReportFiles.write(report, directory: directory)
-        } catch {
-            logger.error("cannot write the run report into \(RunReportFiles.folder(directory)): \(error)")
+        if (try? journal.write(.catalog)) != nil {
+            try? catalog.finish(run)
+            do {
+                try RunReportFiles.write(report, directory: directory)
+            } catch {
+                logger.error("cannot write the run report into \(RunReportFiles.folder(directory)): \(error)")
+            }
         }
         if let accountError {
             throw AccountError(account: account.name, underlying: accountError)
@@ -141,12 +147,14 @@ public struct BackupJob: Sendable {
                 record = known
             } else {
                 record = newRecord(for: mailbox, accountID: accountID, taken: &takenPaths)
+                try journal.write(.folderRecord)
                 try catalog.save(&record)
                 existing[raw] = record
             }
             let backup = FolderBackup(
                 session: session, catalog: catalog, archives: archives, listed: mailbox, record: record,
-                folderDirectory: accountDirectory + "/" + record.path, progress: progress, clock: clock)
+                folderDirectory: accountDirectory + "/" + record.path, progress: progress, clock: clock,
+                journal: journal)
             do {
                 let report = try await backup.run(index: index + 1, count: chosen.count)
                 reports.append(report)
@@ -166,6 +174,7 @@ public struct BackupJob: Sendable {
         let listedNames = Set(listed.map { Data($0.name.bytes) })
         for var record in existing.values where !listedNames.contains(record.rawName) && record.goneAt == nil {
             record.goneAt = clock()
+            try journal.write(.folderRecord)
             try catalog.save(&record)
         }
         return reports
@@ -182,10 +191,13 @@ public struct BackupJob: Sendable {
                 let (catalog, accountRecord, _) = try await opening.value
                 let maildrop = try POP3Backup(
                     catalog: catalog, archives: archives, account: account, accountID: accountRecord.id!, progress: progress,
-                    clock: clock)
+                    clock: clock, journal: journal)
                 backup = maildrop
                 progress.report(.connected(account: account.name, folders: 1))
-                return try await maildrop.run(session)
+                let deletions = try await maildrop.run(session)
+                // QUIT follows when this returns.
+                if !deletions.isEmpty { try journal.write(.pop3Quit) }
+                return deletions
             }
             try backup?.recordDeleted(deletions)
         } catch {

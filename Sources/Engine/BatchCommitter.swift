@@ -46,11 +46,13 @@ final class BatchCommitter: @unchecked Sendable {
     var saved: Set<Int64> = []
     private(set) var highWater: Int64
     let recorder: Recorder
+    let journal: WriteJournal?
 
     init(
         catalog: Catalog, archives: ArchiveSet, mbox: MboxFile?, folderDirectory: String, folderID: Int64,
         uidValidity: Int64, clock: @escaping @Sendable () -> Int64, progress: any ProgressSink, expected: [Int64],
-        highWater: Int64, orphans: [Substring: String], reusable: [Data: String], recorder: Recorder? = nil
+        highWater: Int64, orphans: [Substring: String], reusable: [Data: String], journal: WriteJournal? = nil,
+        recorder: Recorder? = nil
     ) {
         self.catalog = catalog
         self.archives = archives
@@ -64,6 +66,7 @@ final class BatchCommitter: @unchecked Sendable {
         self.highWater = highWater
         self.orphans = orphans
         self.reusable = reusable
+        self.journal = journal
         self.recorder =
             recorder ?? { stored, _, mark in
                 try catalog.record(stored, folderID: folderID, uidValidity: uidValidity, highestUID: mark, now: clock())
@@ -105,10 +108,13 @@ final class BatchCommitter: @unchecked Sendable {
         if let mbox {
             do {
                 entries = try appendToMbox(placed, known: known, into: mbox, outcome: &outcome)
+                try journal.write(.syncFiles)
                 try mbox.sync()
             } catch {
-                if !archives.keepsMaildir { for message in batch { message.file.discard() } }
-                mbox.rollBack(to: mboxStart!)
+                journal.cleanUp {
+                    if !archives.keepsMaildir { for message in batch { message.file.discard() } }
+                    mbox.rollBack(to: mboxStart!)
+                }
                 throw error
             }
         }
@@ -132,10 +138,11 @@ final class BatchCommitter: @unchecked Sendable {
         }
         highWater = mark
         do {
+            try journal.write(.catalog)
             try recorder(outcome.stored, batch, mark)
         } catch {
             // Entries the catalog does not record are taken back at once, not left for the next run.
-            if let mboxStart { mbox?.rollBack(to: mboxStart) }
+            journal.cleanUp { if let mboxStart { mbox?.rollBack(to: mboxStart) } }
             throw error
         }
         for message in outcome.stored { progress.report(.messageSaved(bytes: Int(message.size))) }
@@ -162,15 +169,17 @@ final class BatchCommitter: @unchecked Sendable {
                 if MaildirStore.canSyncFileSystem {
                     try entry.message.file.closeUnsynced()
                 } else {
+                    try journal.write(.syncFiles)
                     try entry.message.file.finish()
                 }
             }
             if MaildirStore.canSyncFileSystem, planned.contains(where: { if case .write = $0.action { true } else { false } }) {
                 // One flush for the whole batch, before any of it is renamed into cur/.
+                try journal.write(.syncFiles)
                 try store.syncFileSystem()
             }
         } catch {
-            for message in batch { message.file.discard() }
+            journal.cleanUp { for message in batch { message.file.discard() } }
             throw error
         }
         var placed: [Placed] = []
@@ -178,6 +187,7 @@ final class BatchCommitter: @unchecked Sendable {
         for (message, action, summary) in planned {
             let name = MaildirStore.messageName(flags: message.flags, sha256Hex: message.shaHex)
             let path: String
+            try journal.write(.rename)
             switch action {
             case .write:
                 path = try store.commit(message.file, name: name)
@@ -193,12 +203,14 @@ final class BatchCommitter: @unchecked Sendable {
             case .reuse(let earlier):
                 path = folderDirectory + "/cur/" + name
                 try store.move(earlier, to: path)
+                try journal.write(.catalog)
                 try catalog.repoint(from: earlier, to: path)
                 outcome.deduplicated += 1
             }
             pathsByUID[message.uid] = path
             placed.append(Placed(message: message, maildirPath: path, source: store.root + "/" + path, summary: summary))
         }
+        try journal.write(.syncDirectory)
         try store.syncDirectory(folderDirectory + "/cur")
         return placed
     }
@@ -236,6 +248,7 @@ final class BatchCommitter: @unchecked Sendable {
                 continue
             }
             let fromLine = MboxStore.fromLine(sender: message.envelopeSender, date: message.internalDate.secondsSince1970)
+            try journal.write(.mboxAppend)
             let written = try mbox.append(contentsOf: entry.source, size: message.size, fromLine: fromLine)
             let location = MboxLocation(path: mbox.relative, offset: written.offset, length: written.length)
             byHash[message.sha256] = location

@@ -8,15 +8,20 @@ final class BatchPipeline {
 
     let committer: BatchCommitter
     let limits: Limits
+    let journal: WriteJournal?
     /// Called with each committed batch's outcome, in order.
     let onCommitted: (BatchCommitter.Outcome) -> Void
     private var batch: [FetchedMessage] = []
     private var batchBytes = 0
     private var committing: Task<BatchCommitter.Outcome, any Error>?
 
-    init(committer: BatchCommitter, limits: Limits, onCommitted: @escaping (BatchCommitter.Outcome) -> Void) {
+    init(
+        committer: BatchCommitter, limits: Limits, journal: WriteJournal? = nil,
+        onCommitted: @escaping (BatchCommitter.Outcome) -> Void
+    ) {
         self.committer = committer
         self.limits = limits
+        self.journal = journal
         self.onCommitted = onCommitted
     }
 
@@ -38,7 +43,7 @@ final class BatchPipeline {
     /// After a failure: drops the batch being gathered (its files leave `tmp/`) and waits for the
     /// one being committed, so that nothing is left half-handled.
     func abandon() async {
-        for message in batch { message.file.discard() }
+        journal.cleanUp { for message in batch { message.file.discard() } }
         batch = []
         if let committing, let outcome = try? await committing.value { onCommitted(outcome) }
         committing = nil
@@ -57,7 +62,7 @@ final class BatchPipeline {
         do {
             try await settle()
         } catch {
-            for message in handed { message.file.discard() }
+            journal.cleanUp { for message in handed { message.file.discard() } }
             throw error
         }
         committing = Task { try committer.commit(handed) }

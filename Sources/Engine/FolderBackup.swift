@@ -30,6 +30,7 @@ final class FolderBackup {
     let progress: any ProgressSink
     let clock: @Sendable () -> Int64
     let limits: Limits
+    let journal: WriteJournal?
     var report: FolderReport
 
     // State of one pass.
@@ -50,7 +51,7 @@ final class FolderBackup {
     init(
         session: IMAPSession, catalog: Catalog, archives: ArchiveSet, listed: ListedMailbox, record: FolderRecord,
         folderDirectory: String, progress: any ProgressSink, clock: @escaping @Sendable () -> Int64,
-        limits: Limits = Limits()
+        limits: Limits = Limits(), journal: WriteJournal? = nil
     ) {
         self.session = session
         self.catalog = catalog
@@ -61,6 +62,7 @@ final class FolderBackup {
         self.progress = progress
         self.clock = clock
         self.limits = limits
+        self.journal = journal
         self.report = FolderReport(name: record.name, path: record.path)
     }
 
@@ -98,11 +100,13 @@ final class FolderBackup {
         if let previous = record.uidValidity, previous != uidValidity {
             // A new UID space: the old placements are retired, their files reused by hash.
             report.rescanned = true
+            try journal.write(.catalog)
             _ = try catalog.retireUIDValidity(folderID: record.id!, keeping: uidValidity, now: now)
             record.highestUid = 0
             record.highestModseq = nil
         }
         record.uidValidity = uidValidity
+        try journal.write(.folderRecord)
         try catalog.save(&record)
         live = try catalog.livePlacements(folderID: record.id!, uidValidity: uidValidity)
         if report.rescanned, archives.keepsMaildir {
@@ -124,6 +128,7 @@ final class FolderBackup {
         record.highestUid = max(record.highestUid, highWater)
         record.lastSeen = clock()
         record.goneAt = nil
+        try journal.write(.folderRecord)
         try catalog.save(&record)
         return report
     }
@@ -170,9 +175,10 @@ final class FolderBackup {
         let committer = BatchCommitter(
             catalog: catalog, archives: archives, mbox: mbox, folderDirectory: folderDirectory, folderID: record.id!,
             uidValidity: uidValidity, clock: clock, progress: progress, expected: expected, highWater: after,
-            orphans: orphans, reusable: reusable)
+            orphans: orphans, reusable: reusable, journal: journal)
         let pipeline = BatchPipeline(
-            committer: committer, limits: .init(messages: limits.batchMessages, bytes: limits.batchBytes)
+            committer: committer, limits: .init(messages: limits.batchMessages, bytes: limits.batchBytes),
+            journal: journal
         ) { [unowned self] outcome in
             self.count(outcome)
         }
@@ -187,7 +193,7 @@ final class FolderBackup {
             try await pipeline.finish()
         } catch {
             // Never leave a batch half-handled behind: wait for the one being committed.
-            current?.discard()
+            journal.cleanUp { current?.discard() }
             await pipeline.abandon()
             highWater = committer.highWater
             throw error
@@ -298,18 +304,22 @@ final class FolderBackup {
         for change in changes {
             var path = change.maildirPath
             if let current = path {
+                try journal.write(.flagRename)
                 path = try archives.maildir.updateInfo(current, flags: change.flags.split(separator: " ").map(String.init))
             }
             renamed.append((change.placementID, change.flags, path))
         }
         if renamed.contains(where: { $0.maildirPath != nil }) {
+            try journal.write(.syncDirectory)
             try archives.maildir.syncDirectory(folderDirectory + "/cur")
         }
+        if !renamed.isEmpty { try journal.write(.catalog) }
         try catalog.updateFlags(renamed, now: clock())
         report.flagsChanged = renamed.count
         if changedSince == nil {
             // A full FLAGS pass also tells which UIDs are gone.
             let gone = known.filter { !serverUIDs.contains($0.key) }.map(\.value.id)
+            if !gone.isEmpty { try journal.write(.catalog) }
             try catalog.markGone(gone, now: clock())
             report.gone += gone.count
             let goneIDs = Set(gone)
@@ -322,6 +332,7 @@ final class FolderBackup {
         let onServer = Set(try await session.uidSearch("ALL").map(Int64.init))
         let all = try catalog.livePlacements(folderID: record.id!, uidValidity: uidValidity)
         let gone = all.values.filter { !onServer.contains($0.uid) }.map(\.id)
+        if !gone.isEmpty { try journal.write(.catalog) }
         try catalog.markGone(gone, now: clock())
         report.gone += gone.count
     }

@@ -35,13 +35,14 @@ extension POP3Backup {
             catalog: catalog, archives: archives, mbox: mbox, folderDirectory: folderDirectory, folderID: folderID,
             uidValidity: Self.uidValidity, clock: clock, progress: progress, expected: [], highWater: folder.highestUid,
             orphans: BatchCommitter.orphans(in: folderDirectory, folderID: folderID, archives: archives, catalog: catalog),
-            reusable: [:]
+            reusable: [:], journal: journal
         ) { stored, batch, _ in
             try catalog.recordPOP3(
                 stored, seen: batch.compactMap(\.pop3), accountID: accountID, folderID: folderID,
                 uidValidity: Self.uidValidity, now: clock())
         }
-        let pipeline = BatchPipeline(committer: committer, limits: limits.batch) { [unowned self] outcome in
+        let pipeline = BatchPipeline(committer: committer, limits: limits.batch, journal: journal) {
+            [unowned self] outcome in
             self.count(outcome)
         }
         self.pipeline = pipeline
@@ -53,7 +54,7 @@ extension POP3Backup {
             }
             try await pipeline.finish()
         } catch {
-            current?.inFlight.discard()
+            journal.cleanUp { current?.inFlight.discard() }
             current = nil
             await pipeline.abandon()
             throw error
@@ -123,6 +124,7 @@ extension POP3Backup {
     /// Records the keys of messages whose bytes were already archived.
     func flushPendingSeen() throws {
         guard !pendingSeen.isEmpty else { return }
+        try journal.write(.catalog)
         try catalog.recordPOP3(
             [], seen: pendingSeen.map(\.seen), accountID: accountID, folderID: folder.id!,
             uidValidity: Self.uidValidity, now: clock())

@@ -20,6 +20,7 @@ extension POP3Backup {
             candidates[message.number] = row
         }
         guard !candidates.isEmpty else { return [] }
+        try journal.write(.pop3Delete)
         let accepted = try await session.delete(candidates.keys.sorted())
         return accepted.compactMap { candidates[$0] }
     }
@@ -86,6 +87,7 @@ extension POP3Backup {
         for row in seen.values.joined() where row.deletedAt == nil && !present.contains(POP3SeenKey(row)) {
             vanished.append(row)
         }
+        if !vanished.isEmpty { try journal.write(.catalog) }
         try catalog.markPOP3Gone(
             vanished.map { ($0.uidl, $0.sha256) }, accountID: accountID, folderID: folder.id!, now: clock())
         report.gone = vanished.count
@@ -93,6 +95,7 @@ extension POP3Backup {
 
     /// Records deletions once the server accepted QUIT.
     func recordDeleted(_ rows: [POP3SeenMessage]) throws {
+        if !rows.isEmpty { try journal.write(.catalog) }
         try catalog.markPOP3Gone(rows.map { ($0.uidl, $0.sha256) }, accountID: accountID, folderID: folder.id!, now: clock())
         report.deletedFromServer = rows.count
     }

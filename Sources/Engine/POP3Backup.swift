@@ -42,6 +42,7 @@ final class POP3Backup {
     let progress: any ProgressSink
     let clock: @Sendable () -> Int64
     let limits: Limits
+    let journal: WriteJournal?
     var report: FolderReport
 
     // State of one run.
@@ -61,7 +62,7 @@ final class POP3Backup {
 
     init(
         catalog: Catalog, archives: ArchiveSet, account: AccountConfig, accountID: Int64, progress: any ProgressSink,
-        clock: @escaping @Sendable () -> Int64, limits: Limits = Limits()
+        clock: @escaping @Sendable () -> Int64, limits: Limits = Limits(), journal: WriteJournal? = nil
     ) throws {
         self.catalog = catalog
         self.archives = archives
@@ -70,6 +71,7 @@ final class POP3Backup {
         self.progress = progress
         self.clock = clock
         self.limits = limits
+        self.journal = journal
         let raw = Data(Self.folderName.utf8)
         if let known = try catalog.folders(accountID: accountID).first(where: { $0.rawName == raw }) {
             folder = known
@@ -79,6 +81,7 @@ final class POP3Backup {
                 accountId: accountID, rawName: raw, name: Self.folderName, delimiter: nil, specialUse: nil,
                 path: FolderPath(name: Self.folderName, delimiter: nil).relativePath, uidValidity: Self.uidValidity,
                 firstSeen: now, lastSeen: now)
+            try journal.write(.folderRecord)
             try catalog.save(&folder)
         }
         folderDirectory = PathComponent.escape(account.name) + "/" + folder.path
@@ -109,6 +112,7 @@ final class POP3Backup {
         try markVanished(messages, seen: seen)
         folder.lastSeen = clock()
         folder.serverMessages = Int64(messages.count)
+        try journal.write(.folderRecord)
         try catalog.save(&folder)
         return try await delete(messages, session: session)
     }
