@@ -76,15 +76,36 @@ public struct MaildirStore: Sendable {
         return targetRelative
     }
 
-    /// Renames a message file so that its `:2,` info shows new flags; returns the new path.
-    public func updateInfo(_ relative: String, flags: [String]) throws(ArchiveError) -> String {
-        guard let colon = relative.lastIndex(of: ":") else { return relative }
-        let updated = String(relative[..<colon]) + Self.info(flags: flags)
+    /// Gives a message file a second name whose `:2,` info shows new flags (a hard link) and
+    /// returns it. The caller records the new name, then removes the old one: at every instant the
+    /// name the catalog holds exists. Where links are impossible the file is renamed instead.
+    public func addName(_ relative: String, flags: [String]) throws(ArchiveError) -> String {
+        guard relative.contains(":") else { return relative }
+        let updated = String(Self.uniquePart(of: relative)) + Self.info(flags: flags)
         guard updated != relative else { return relative }
-        guard rename(root + "/" + relative, root + "/" + updated) == 0 else {
-            throw ArchiveError("rename", path: root + "/" + relative, code: errno)
+        let source = root + "/" + relative
+        let target = root + "/" + updated
+        if Glibc.link(source, target) == 0 || errno == EEXIST { return updated }
+        let linkError = errno
+        guard linkError == EPERM || linkError == EMLINK || linkError == ENOTSUP else {
+            throw ArchiveError("link", path: target, code: linkError)
         }
+        guard rename(source, target) == 0 else { throw ArchiveError("rename", path: source, code: errno) }
         return updated
+    }
+
+    /// Removes one name of a message file (an old name after `addName`); a name already gone is fine.
+    public func removeName(_ relative: String) throws(ArchiveError) {
+        guard unlink(root + "/" + relative) == 0 || errno == ENOENT else {
+            throw ArchiveError("remove", path: root + "/" + relative, code: errno)
+        }
+    }
+
+    /// Which file a name leads to (two hard links give the same), or nil when it is missing.
+    public func identity(of relative: String) -> FileIdentity? {
+        var info = stat()
+        guard stat(root + "/" + relative, &info) == 0 else { return nil }
+        return FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
     }
 
     /// Makes everything written to the archive's file system durable at once (`syncfs`): one
@@ -143,6 +164,12 @@ public struct MaildirStore: Sendable {
     /// later run recognise a file the catalog never recorded), and the flags.
     public static func messageName(flags: [String], sha256Hex: String? = nil) -> String {
         uniqueName() + (sha256Hex.map { ",H=" + $0.prefix(16) } ?? "") + info(flags: flags)
+    }
+
+    /// A message path without its `:2,` info: what stays the same when its flags change.
+    public static func uniquePart(of path: String) -> Substring {
+        guard let colon = path.lastIndex(of: ":") else { return path[...] }
+        return path[..<colon]
     }
 
     /// The hash prefix a message name carries, if any.
@@ -224,6 +251,12 @@ public struct MaildirStore: Sendable {
         }
         guard fsync(output) == 0 else { throw ArchiveError("sync", path: target, code: errno) }
     }
+}
+
+/// A file as the file system knows it, whatever its names.
+public struct FileIdentity: Hashable, Sendable {
+    public var device: UInt64
+    public var inode: UInt64
 }
 
 /// A message being written into `tmp/`.

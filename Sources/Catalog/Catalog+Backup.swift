@@ -385,11 +385,12 @@ extension Catalog {
 }
 
 extension Catalog {
-    /// Points every placement that used an archive file at its new name.
-    public func repoint(from oldPath: String, to newPath: String) throws {
+    /// Points every placement that used an archive file at its new name, for several files in one
+    /// transaction.
+    public func repoint(_ moves: [(from: String, to: String)]) throws {
         try pool.write { db in
-            try db.execute(
-                sql: "UPDATE placements SET maildir_path = ? WHERE maildir_path = ?", arguments: [newPath, oldPath])
+            let update = try db.cachedStatement(sql: "UPDATE placements SET maildir_path = ? WHERE maildir_path = ?")
+            for move in moves { try update.execute(arguments: [move.to, move.from]) }
         }
     }
 }

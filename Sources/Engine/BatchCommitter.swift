@@ -73,19 +73,49 @@ final class BatchCommitter: @unchecked Sendable {
             }
     }
 
-    /// Message files in a folder's Maildir that the catalog does not know (a run killed between the
-    /// rename and the catalog transaction), by the hash tag in their names: adopted, not stored twice.
-    static func orphans(in folderDirectory: String, folderID: Int64, archives: ArchiveSet, catalog: Catalog)
-        -> [Substring: String]
-    {
-        guard archives.keepsMaildir else { return [:] }
-        let known = (try? catalog.maildirPaths(folderID: folderID)) ?? []
+    /// Message files in a folder's Maildir that the catalog does not know, left by a run killed
+    /// before its catalog transaction.
+    struct Strays {
+        /// Files never recorded (killed between the rename into `cur/` and the transaction), by the
+        /// hash tag in their names: adopted, not stored twice.
         var orphans: [Substring: String] = [:]
-        for path in archives.maildir.messageFiles(in: folderDirectory) where !known.contains(path) {
-            let name = path.split(separator: "/").last ?? ""
-            if let tag = MaildirStore.hashTag(ofName: name) { orphans[tag] = path }
+        /// Recorded files renamed whose new name never reached the catalog, found by the unique
+        /// part of their name (a flag change where hard links are impossible).
+        var renamed: [(from: String, to: String)] = []
+        /// Spare names of files the catalog knows by another name in this folder (a flag change
+        /// killed before its transaction, or before the old name was removed): removed.
+        var spare: [String] = []
+    }
+
+    static func strays(in folderDirectory: String, folderID: Int64, archives: ArchiveSet, catalog: Catalog) -> Strays {
+        var strays = Strays()
+        guard archives.keepsMaildir else { return strays }
+        let store = archives.maildir
+        let known = (try? catalog.maildirPaths(folderID: folderID)) ?? []
+        let files = store.messageFiles(in: folderDirectory)
+        let unknown = files.filter { !known.contains($0) }
+        guard !unknown.isEmpty else { return strays }
+        // Only after a killed run: which files the catalog's names lead to.
+        let present = Set(files)
+        var missing: [Substring: String] = [:]
+        var recorded: Set<FileIdentity> = []
+        for path in known {
+            if present.contains(path) {
+                if let identity = store.identity(of: path) { recorded.insert(identity) }
+            } else {
+                missing[MaildirStore.uniquePart(of: path)] = path
+            }
         }
-        return orphans
+        for path in unknown {
+            if let was = missing.removeValue(forKey: MaildirStore.uniquePart(of: path)) {
+                strays.renamed.append((was, path))
+            } else if let identity = store.identity(of: path), recorded.contains(identity) {
+                strays.spare.append(path)
+            } else if let tag = MaildirStore.hashTag(ofName: path.split(separator: "/").last ?? "") {
+                strays.orphans[tag] = path
+            }
+        }
+        return strays
     }
 
     func commit(_ batch: [FetchedMessage]) throws -> Outcome {
@@ -204,7 +234,7 @@ final class BatchCommitter: @unchecked Sendable {
                 path = folderDirectory + "/cur/" + name
                 try store.move(earlier, to: path)
                 try journal.write(.catalog)
-                try catalog.repoint(from: earlier, to: path)
+                try catalog.repoint([(earlier, path)])
                 outcome.deduplicated += 1
             }
             pathsByUID[message.uid] = path

@@ -108,11 +108,11 @@ final class FolderBackup {
         record.uidValidity = uidValidity
         try journal.write(.folderRecord)
         try catalog.save(&record)
+        try findStrays()
         live = try catalog.livePlacements(folderID: record.id!, uidValidity: uidValidity)
         if report.rescanned, archives.keepsMaildir {
             reusable = try catalog.folderContents(folderID: record.id!).compactMapValues(\.maildirPath)
         }
-        findOrphans()
 
         try await fetchNewMessages(exists: selected.exists)
         try await refreshFlags(selected: selected)
@@ -264,8 +264,20 @@ final class FolderBackup {
                 envelopeSender: summary.envelopeSender))
     }
 
-    func findOrphans() {
-        orphans = BatchCommitter.orphans(in: folderDirectory, folderID: record.id!, archives: archives, catalog: catalog)
+    /// Takes over what a killed run left: files to adopt when their UIDs are fetched, renames the
+    /// catalog never heard of (recorded now), spare names of files it knows (removed: the flag
+    /// pass then sees the flags as the catalog has them).
+    func findStrays() throws {
+        let strays = BatchCommitter.strays(in: folderDirectory, folderID: record.id!, archives: archives, catalog: catalog)
+        orphans = strays.orphans
+        if !strays.renamed.isEmpty {
+            try journal.write(.catalog)
+            try catalog.repoint(strays.renamed)
+        }
+        for name in strays.spare {
+            try journal.write(.removeName)
+            try archives.maildir.removeName(name)
+        }
     }
 
     // MARK: - Flags and expunges
@@ -300,12 +312,16 @@ final class FolderBackup {
             default: break
             }
         }
+        // Each file first gets a second name showing its new flags; the old name goes once the
+        // catalog holds the new one, so the catalog never names a file that is not there.
         var renamed: [(placementID: Int64, flags: String, maildirPath: String?)] = []
+        var oldNames: [String] = []
         for change in changes {
             var path = change.maildirPath
             if let current = path {
                 try journal.write(.flagRename)
-                path = try archives.maildir.updateInfo(current, flags: change.flags.split(separator: " ").map(String.init))
+                path = try archives.maildir.addName(current, flags: change.flags.split(separator: " ").map(String.init))
+                if path != current { oldNames.append(current) }
             }
             renamed.append((change.placementID, change.flags, path))
         }
@@ -315,6 +331,10 @@ final class FolderBackup {
         }
         if !renamed.isEmpty { try journal.write(.catalog) }
         try catalog.updateFlags(renamed, now: clock())
+        for name in oldNames {
+            try journal.write(.removeName)
+            try archives.maildir.removeName(name)
+        }
         report.flagsChanged = renamed.count
         if changedSince == nil {
             // A full FLAGS pass also tells which UIDs are gone.

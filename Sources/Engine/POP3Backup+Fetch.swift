@@ -34,8 +34,8 @@ extension POP3Backup {
         let committer = BatchCommitter(
             catalog: catalog, archives: archives, mbox: mbox, folderDirectory: folderDirectory, folderID: folderID,
             uidValidity: Self.uidValidity, clock: clock, progress: progress, expected: [], highWater: folder.highestUid,
-            orphans: BatchCommitter.orphans(in: folderDirectory, folderID: folderID, archives: archives, catalog: catalog),
-            reusable: [:], journal: journal
+            orphans: BatchCommitter.strays(in: folderDirectory, folderID: folderID, archives: archives, catalog: catalog)
+                .orphans, reusable: [:], journal: journal
         ) { stored, batch, _ in
             try catalog.recordPOP3(
                 stored, seen: batch.compactMap(\.pop3), accountID: accountID, folderID: folderID,

@@ -22,8 +22,10 @@ final class WriteJournal: Sendable {
         case syncDirectory
         /// A message appended to a folder's mbox.
         case mboxAppend
-        /// A file renamed for new flags.
+        /// A file given a second name showing new flags.
         case flagRename
+        /// A second name of a file removed.
+        case removeName
         /// POP3 DELE for the messages the policy lets go.
         case pop3Delete
         /// POP3 QUIT: the server removes what was marked.
