@@ -41,7 +41,7 @@ final class BatchCommitter: @unchecked Sendable {
     let progress: any ProgressSink
     /// UIDs the folder pass expects, in order: the high-water mark never passes a missing one.
     let expected: [Int64]
-    var orphans: [Substring: String]
+    var orphans: [Substring: [String]]
     var reusable: [Data: String]
     var saved: Set<Int64> = []
     private(set) var highWater: Int64
@@ -51,7 +51,7 @@ final class BatchCommitter: @unchecked Sendable {
     init(
         catalog: Catalog, archives: ArchiveSet, mbox: MboxFile?, folderDirectory: String, folderID: Int64,
         uidValidity: Int64, clock: @escaping @Sendable () -> Int64, progress: any ProgressSink, expected: [Int64],
-        highWater: Int64, orphans: [Substring: String], reusable: [Data: String], journal: WriteJournal? = nil,
+        highWater: Int64, orphans: [Substring: [String]], reusable: [Data: String], journal: WriteJournal? = nil,
         recorder: Recorder? = nil
     ) {
         self.catalog = catalog
@@ -77,8 +77,9 @@ final class BatchCommitter: @unchecked Sendable {
     /// before its catalog transaction.
     struct Strays {
         /// Files never recorded (killed between the rename into `cur/` and the transaction), by the
-        /// hash tag in their names: adopted, not stored twice.
-        var orphans: [Substring: String] = [:]
+        /// hash tag in their names (several when the folder holds the same bytes twice): adopted,
+        /// not stored twice.
+        var orphans: [Substring: [String]] = [:]
         /// Recorded files renamed whose new name never reached the catalog, found by the unique
         /// part of their name (a flag change where hard links are impossible).
         var renamed: [(from: String, to: String)] = []
@@ -112,7 +113,7 @@ final class BatchCommitter: @unchecked Sendable {
             } else if let identity = store.identity(of: path), recorded.contains(identity) {
                 strays.spare.append(path)
             } else if let tag = MaildirStore.hashTag(ofName: path.split(separator: "/").last ?? "") {
-                strays.orphans[tag] = path
+                strays.orphans[tag, default: []].append(path)
             }
         }
         return strays
@@ -305,8 +306,8 @@ final class BatchCommitter: @unchecked Sendable {
             return (.reuse(path), false)
         }
         let tag = message.shaHex.prefix(16)
-        if let orphan = orphans[tag], store.fileSize(orphan) == size {
-            orphans[tag] = nil
+        if let index = orphans[tag]?.firstIndex(where: { store.fileSize($0) == size }) {
+            let orphan = orphans[tag]!.remove(at: index)
             return (.adopt(orphan), known[message.sha256] == nil)
         }
         if let earlier = firstInBatch[message.sha256] { return (.linkEarlier(earlier), false) }

@@ -38,7 +38,7 @@ final class FolderBackup {
     /// UIDs received in this pass (a server may send a message twice).
     var received: Set<Int64> = []
     var pipeline: BatchPipeline?
-    var orphans: [Substring: String] = [:]
+    var orphans: [Substring: [String]] = [:]
     var reusable: [Data: String] = [:]
     var live: [Int64: LivePlacement] = [:]
     var expected: [Int64] = []
