@@ -83,8 +83,8 @@ final class BatchCommitter: @unchecked Sendable {
         /// Recorded files renamed whose new name never reached the catalog, found by the unique
         /// part of their name (a flag change where hard links are impossible).
         var renamed: [(from: String, to: String)] = []
-        /// Spare names of files the catalog knows by another name in this folder (a flag change
-        /// killed before its transaction, or before the old name was removed): removed.
+        /// Spare names of files the catalog knows by another name in this folder (a flag change or
+        /// a reuse killed before its transaction, or before the old name was removed): removed.
         var spare: [String] = []
     }
 
@@ -122,6 +122,7 @@ final class BatchCommitter: @unchecked Sendable {
     func commit(_ batch: [FetchedMessage]) throws -> Outcome {
         var outcome = Outcome()
         var placed: [Placed]
+        var moves: [(from: String, to: String)] = []
         let known: [Data: ArchivedCopy]
         do {
             known = try catalog.archivedCopies(sha256s: batch.lazy.map(\.sha256), mboxFolderID: mbox.map { _ in folderID })
@@ -130,7 +131,7 @@ final class BatchCommitter: @unchecked Sendable {
             throw error
         }
         if archives.keepsMaildir {
-            placed = try placeInMaildir(batch, known: known, outcome: &outcome)
+            placed = try placeInMaildir(batch, known: known, moves: &moves, outcome: &outcome)
         } else {
             placed = try stage(batch, known: known)
         }
@@ -169,6 +170,10 @@ final class BatchCommitter: @unchecked Sendable {
         }
         highWater = mark
         do {
+            if !moves.isEmpty {
+                try journal.write(.catalog)
+                try catalog.repoint(moves)
+            }
             try journal.write(.catalog)
             try recorder(outcome.stored, batch, mark)
         } catch {
@@ -176,15 +181,22 @@ final class BatchCommitter: @unchecked Sendable {
             journal.cleanUp { if let mboxStart { mbox?.rollBack(to: mboxStart) } }
             throw error
         }
+        for move in moves {
+            try journal.write(.removeName)
+            try store.removeName(move.from)
+        }
         for message in outcome.stored { progress.report(.messageSaved(bytes: Int(message.size))) }
         return outcome
     }
 
     /// Maildir: new bytes are fsynced and renamed into `cur/`, known bytes linked or adopted, then
     /// `cur/` is fsynced.
-    func placeInMaildir(_ batch: [FetchedMessage], known: [Data: ArchivedCopy], outcome: inout Outcome) throws
-        -> [Placed]
-    {
+    /// A reused file gets its new name beside the old one (`moves`); the caller moves the catalog
+    /// to the new name, then removes the old: the catalog never names a file that is not there.
+    func placeInMaildir(
+        _ batch: [FetchedMessage], known: [Data: ArchivedCopy], moves: inout [(from: String, to: String)],
+        outcome: inout Outcome
+    ) throws -> [Placed] {
         var planned: [(message: FetchedMessage, action: Action, summary: IndexedFields?)] = []
         var firstInBatch: [Data: Int64] = [:]
         do {
@@ -232,10 +244,8 @@ final class BatchCommitter: @unchecked Sendable {
                 path = folderDirectory + "/cur/" + name
                 try store.move(orphan, to: path)
             case .reuse(let earlier):
-                path = folderDirectory + "/cur/" + name
-                try store.move(earlier, to: path)
-                try journal.write(.catalog)
-                try catalog.repoint([(earlier, path)])
+                path = try store.link(existing: earlier, into: folderDirectory, name: name)
+                moves.append((earlier, path))
                 outcome.deduplicated += 1
             }
             pathsByUID[message.uid] = path

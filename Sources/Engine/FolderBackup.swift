@@ -98,20 +98,27 @@ final class FolderBackup {
         archives.staging.clearTemporary(in: folderDirectory)
         let now = clock()
         if let previous = record.uidValidity, previous != uidValidity {
-            // A new UID space: the old placements are retired, their files reused by hash.
+            // A new UID space: the old placements are retired, their files reused by hash. The
+            // folder keeps the old UIDVALIDITY until the rescan is complete, so that a run killed
+            // in the middle is followed by one that rescans again and still reuses the files.
             report.rescanned = true
             try journal.write(.catalog)
             _ = try catalog.retireUIDValidity(folderID: record.id!, keeping: uidValidity, now: now)
             record.highestUid = 0
             record.highestModseq = nil
+            record.uidNext = nil
+        } else {
+            record.uidValidity = uidValidity
         }
-        record.uidValidity = uidValidity
         try journal.write(.folderRecord)
         try catalog.save(&record)
         try findStrays()
         live = try catalog.livePlacements(folderID: record.id!, uidValidity: uidValidity)
         if report.rescanned, archives.keepsMaildir {
+            // Files a placement of this UID space already uses (an earlier, killed rescan) are taken.
+            let taken = Set(live.values.compactMap(\.maildirPath))
             reusable = try catalog.folderContents(folderID: record.id!).compactMapValues(\.maildirPath)
+                .filter { !taken.contains($0.value) }
         }
 
         try await fetchNewMessages(exists: selected.exists)
@@ -119,6 +126,7 @@ final class FolderBackup {
         try await detectExpunges(exists: selected.exists)
 
         if report.failedMessages.isEmpty {
+            record.uidValidity = uidValidity
             record.uidNext = selected.uidNext.map(Int64.init) ?? listed.status["UIDNEXT"].map(Int64.init)
             record.serverMessages = Int64(selected.exists)
             record.highestModseq = selected.noModSeq ? nil : selected.highestModSeq.map(Int64.init)
