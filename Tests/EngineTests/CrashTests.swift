@@ -6,6 +6,16 @@ import Testing
 
 /// A run killed with SIGKILL in the middle, then run again: nothing missing, nothing twice.
 @Suite(.serialized) struct CrashTests {
+    /// `count` generated messages, made one at a time as they are delivered: thousands are never
+    /// held in the test process, whose resident memory another test measures while these run.
+    static func corpus(seed: UInt64, count: Int, size: @escaping (Int) -> Int) -> some Sequence<CorpusMessage> {
+        sequence(state: (generator: CorpusGenerator(seed: seed), index: 0)) { state -> CorpusMessage? in
+            guard state.index < count else { return nil }
+            defer { state.index += 1 }
+            return state.generator.message(ofSize: size(state.index))
+        }
+    }
+
     func jobFile(_ fixture: BackupFixture, formats: [String] = ["maildir"]) throws -> String {
         try fixture.writeJobFile(
             account: """
@@ -22,12 +32,11 @@ import Testing
 
     @Test func killedMidRunThenRerun() async throws {
         let fixture = try await BackupFixture.make()
-        var generator = CorpusGenerator(seed: 11)
         try fixture.server.deliver(
-            user: "alice", folder: "INBOX", messages: (0..<2500).map { generator.message(ofSize: 4_000 + $0 % 9_000) })
+            user: "alice", folder: "INBOX", messages: Self.corpus(seed: 11, count: 2500) { 4_000 + $0 % 9_000 })
         try fixture.server.createFolder(user: "alice", name: "Archive/2023")
         try fixture.server.deliver(
-            user: "alice", folder: "Archive/2023", messages: (0..<400).map { generator.message(ofSize: 6_000 + $0 % 3_000) })
+            user: "alice", folder: "Archive/2023", messages: Self.corpus(seed: 13, count: 400) { 6_000 + $0 % 3_000 })
         let total = 2900
         let path = try jobFile(fixture)
         let environment = ["MAILFERRY_CRASH_PASSWORD": "alice-pass"]
@@ -81,9 +90,8 @@ import Testing
     /// tail, fetches what was not recorded, and every message is in its mbox exactly once.
     @Test func killedMidMboxAppendThenRerun() async throws {
         let fixture = try await BackupFixture.make()
-        var generator = CorpusGenerator(seed: 12)
         try fixture.server.deliver(
-            user: "alice", folder: "INBOX", messages: (0..<2500).map { generator.message(ofSize: 4_000 + $0 % 9_000) })
+            user: "alice", folder: "INBOX", messages: Self.corpus(seed: 12, count: 2500) { 4_000 + $0 % 9_000 })
         let path = try jobFile(fixture, formats: ["mbox"])
         let environment = ["MAILFERRY_CRASH_PASSWORD": "alice-pass"]
         let inbox = fixture.directory.path + "/mbox/alice/INBOX.mbox"
@@ -104,7 +112,6 @@ import Testing
         #expect(rerun.status == 0, "\(rerun.stderr)")
         let server = try await fixture.serverState()
         #expect(try fixture.mboxState() == server.filter { !$0.value.isEmpty })
-        // Digests only: 2,500 messages are not held in the test process, whose memory other tests measure.
         let recorded = try fixture.mboxEntryDigests("alice/INBOX.mbox")
         #expect(recorded.count == 2500)
         let read = try MboxReaders.pythonDigests(inbox)
