@@ -1,3 +1,4 @@
+import Archives
 import Catalog
 import Foundation
 import GRDB
@@ -38,7 +39,7 @@ struct BackupSnapshot: Equatable {
     /// POP3 UIDL rows as (sha256, listed size, deleted); the UIDL text itself changes with every
     /// delivery of the same mail, so it is left out.
     var uidls: [String: Int] = [:]
-    /// Message files per folder directory and hash.
+    /// Message files per folder directory and hash; mbox files by path and the hash of all their bytes.
     var files: [String: Int] = [:]
     /// Files left in any `tmp/`.
     var temporary: [String] = []
@@ -51,6 +52,7 @@ struct BackupSnapshot: Equatable {
     init(directory: String) throws {
         let catalog = try Catalog.existing(directory: directory)
         let maildir = directory + "/maildir/"
+        let mbox = MboxStore(root: directory + "/mbox")
         var hashes: [String: String] = [:]
         func hash(_ path: String) -> String? {
             if let known = hashes[path] { return known }
@@ -76,7 +78,7 @@ struct BackupSnapshot: Equatable {
                 db,
                 sql: """
                     SELECT f.name, p.uid_validity, p.uid, lower(hex(m.sha256)), p.flags, p.internal_date, p.gone_at,
-                        p.maildir_path
+                        p.maildir_path, p.mbox_path, p.mbox_offset, p.mbox_length, m.size
                     FROM placements p JOIN folders f ON f.id = p.folder_id JOIN messages m ON m.id = p.message_id
                     """)
             for row in rows {
@@ -85,6 +87,17 @@ struct BackupSnapshot: Equatable {
                     folder: row[0], uidValidity: row[1], uid: row[2], sha256: row[3], flags: flags,
                     internalDate: row[5], gone: (row[6] as Int64?) != nil)
                 placements[placement, default: 0] += 1
+                if let entry = row[8] as String? {
+                    var bytes: [UInt8] = []
+                    do {
+                        try mbox.read(entry, offset: row[9], length: row[10], size: row[11]) { bytes += $0 }
+                        if SHA256Hasher.hash(bytes).hex != placement.sha256 {
+                            broken.append("\(placement.folder) UID \(placement.uid): \(entry) at \(row[9] as Int64) holds other bytes")
+                        }
+                    } catch {
+                        broken.append("\(placement.folder) UID \(placement.uid): \(entry) at \(row[9] as Int64): \(error)")
+                    }
+                }
                 guard let path = row[7] as String? else { continue }
                 guard let digest = hash(path) else {
                     broken.append("\(placement.folder) UID \(placement.uid): its file \(path) is missing")
@@ -121,6 +134,13 @@ struct BackupSnapshot: Equatable {
             let folder = parts.dropLast(2).joined(separator: "/")
             files["\(folder) \(hash(path) ?? "unreadable")", default: 0] += 1
             if !known.contains(path) { unknown.append(path) }
+        }
+        let mboxFiles = FileManager.default.enumerator(atPath: mbox.root)
+        while let path = mboxFiles?.nextObject() as? String {
+            guard path.hasSuffix(".mbox"), let bytes = FileManager.default.contents(atPath: mbox.root + "/" + path) else {
+                continue
+            }
+            files["mbox \(path) \(SHA256Hasher.hash(bytes).hex)", default: 0] += 1
         }
     }
 

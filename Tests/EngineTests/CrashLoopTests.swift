@@ -17,8 +17,11 @@ import Testing
     /// Every run sees the same time, so that times the catalog keeps cannot tell runs apart.
     static let clock: @Sendable () -> Int64 = { 1_800_000_000 }
 
-    @Test func imapBackupSurvivesACrashAfterEveryWrite() async throws {
+    /// Every archive format: Maildir alone, Maildir with mbox beside it, mbox alone.
+    @Test(arguments: [["maildir"], ["maildir", "mbox"], ["mbox"]])
+    func imapBackupSurvivesACrashAfterEveryWrite(formats: [String]) async throws {
         let fixture = try await BackupFixture.make()
+        fixture.job.formats = formats
         let server = fixture.server
         let scratch = try Scratch()
         var generator = CorpusGenerator(seed: 41)
@@ -135,6 +138,9 @@ import Testing
         let steps = try await cleanRun(phase, fixture, into: clean)
         let expected = try BackupSnapshot(directory: clean)
         #expect(expected.live == server, "\(phase): the clean run does not match the server")
+        if fixture.job.formats.contains("mbox") {
+            #expect(expected.files.keys.contains { $0.hasPrefix("mbox ") }, "\(phase): no mbox file compared")
+        }
         for folder in expected.folders where !folder.gone {
             let uids = folders[folder.name]?.uids ?? []
             #expect(folder.uidValidity == folders[folder.name]?.uidValidity, "\(phase): \(folder.name) UIDVALIDITY")
@@ -228,7 +234,8 @@ import Testing
         account.endpoint.tls = .none
         account.endpoint.port = account.mailProtocol == .pop3 ? fixture.server.pop3Port : fixture.server.imapPort
         var job = try BackupJob(
-            job: JobConfig(name: "crash", backup: "alice", into: directory), account: account, clock: Self.clock)
+            job: JobConfig(name: "crash", backup: "alice", into: directory, formats: fixture.job.formats), account: account,
+            clock: Self.clock)
         job.journal = journal
         return try await job.run(logger: quietLogger)
     }
