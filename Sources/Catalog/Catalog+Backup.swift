@@ -298,8 +298,8 @@ extension Catalog {
                 ])
                 messageID = db.lastInsertedRowID
                 if let fields {
-                    let addresses = [fields.from, fields.to, fields.cc].compactMap { $0 }.joined(separator: " ")
-                    try insertText.execute(arguments: [messageID, fields.subject ?? "", addresses, fields.bodyText])
+                    let text = IndexedText(fields)
+                    try insertText.execute(arguments: [messageID, text.subject, text.addresses, text.body])
                 }
             }
             guard let messageID else { continue }

@@ -125,16 +125,22 @@ public struct ArchiveReader: Sendable {
     /// The text a search's phrases are confirmed against, as the index saw it: subject,
     /// addresses and the first `BatchCommitter.searchTextLimit` bytes of body text.
     func indexedText(ofMessage id: Int64) throws -> (SearchTerm.Column) -> String {
-        var indexer = MessageIndexer(limits: .init(maxTextBytes: BatchCommitter.searchTextLimit))
-        try withBytes(ofMessage: id) { indexer.feed($0) }
-        let fields = IndexedFields(indexer.finish())
+        let text = try indexedColumns(ofMessage: id)
         return { column in
             switch column {
-            case .subject: fields.subject ?? ""
-            case .body: fields.bodyText
-            case .addresses, .from, .to: [fields.from, fields.to, fields.cc].compactMap { $0 }.joined(separator: " ")
+            case .subject: text.subject
+            case .body: text.body
+            case .addresses, .from, .to: text.addresses
             }
         }
+    }
+
+    /// The search index's columns for a message, extracted again from its bytes exactly as the
+    /// backup extracted them when it indexed the message.
+    func indexedColumns(ofMessage id: Int64) throws -> IndexedText {
+        var indexer = MessageIndexer(limits: .init(maxTextBytes: BatchCommitter.searchTextLimit))
+        try withBytes(ofMessage: id) { indexer.feed($0) }
+        return IndexedText(IndexedFields(indexer.finish()))
     }
 
     struct Copy {

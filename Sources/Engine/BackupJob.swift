@@ -75,7 +75,10 @@ public struct BackupJob: Sendable {
             accountError = error
         }
         // A catalog that cannot be opened is the run's error, whatever the connection did.
-        let (catalog, _, startedRun) = try await opening.value
+        let (catalog, accountRecord, startedRun) = try await opening.value
+        if accountError == nil, let days = job.pruneGoneAfterDays {
+            report.pruned = prune(catalog: catalog, accountID: accountRecord.id!, days: days, logger: logger)
+        }
         var run = startedRun
         report.startedAt = run.startedAt
         report.run = run.id
@@ -83,7 +86,7 @@ public struct BackupJob: Sendable {
         if let accountError {
             report.outcome = .failed
             report.error = "\(accountError)"
-        } else if report.failedFolders > 0 || report.failedMessages > 0 {
+        } else if report.failedFolders > 0 || report.failedMessages > 0 || report.pruned?.error != nil {
             report.outcome = .partial
         }
         run.finishedAt = clock()
@@ -105,6 +108,19 @@ public struct BackupJob: Sendable {
         }
         if let accountError {
             throw AccountError(account: account.name, underlying: accountError)
+        }
+        return report
+    }
+
+    /// Retention after a complete pass: mail gone from the server `days` days or more leaves the
+    /// backup. A failure stops pruning (what was pruned stays pruned) and makes the run partial.
+    func prune(catalog: Catalog, accountID: Int64, days: Int, logger: Logger) -> PruneReport {
+        let pruner = GonePruner(catalog: catalog, directory: directory, accountID: accountID, journal: journal)
+        let report = pruner.prune(goneAtOrBefore: clock() - Int64(days) * 86_400)
+        if let error = report.error { logger.error("pruning mail gone from the server stopped: \(error)") }
+        if report.placements > 0 {
+            logger.info(
+                "pruned \(report.messages) messages (\(report.bytes) bytes) gone from the server \(days) days or more")
         }
         return report
     }

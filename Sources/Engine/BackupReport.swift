@@ -47,6 +47,8 @@ public struct BackupReport: Codable, Sendable {
     public var outcome: Outcome
     public var folders: [FolderReport]
     public var error: String?
+    /// What `prune_gone_after_days` removed; nil when the job keeps everything.
+    public var pruned: PruneReport?
 
     public var newMessages: Int { folders.reduce(0) { $0 + $1.newMessages } }
     public var newBytes: Int64 { folders.reduce(0) { $0 + $1.newBytes } }

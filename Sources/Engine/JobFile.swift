@@ -85,10 +85,13 @@ public struct JobConfig: Sendable, Hashable {
     public var exclude: [String]
     /// For a migrate job: `backup` is the source, `into` the staging backup, and this the replay.
     public var migrate: MigrateConfig?
+    /// `prune_gone_after_days`: mail gone from the server this many days is removed from the
+    /// backup. nil (the default) keeps everything forever.
+    public var pruneGoneAfterDays: Int?
 
     public init(
         name: String, backup: String?, into: String?, formats: [String] = ["maildir"], include: [String] = [],
-        exclude: [String] = [], migrate: MigrateConfig? = nil
+        exclude: [String] = [], migrate: MigrateConfig? = nil, pruneGoneAfterDays: Int? = nil
     ) {
         self.name = name
         self.backup = backup
@@ -97,6 +100,7 @@ public struct JobConfig: Sendable, Hashable {
         self.include = include
         self.exclude = exclude
         self.migrate = migrate
+        self.pruneGoneAfterDays = pruneGoneAfterDays
     }
 }
 
@@ -152,6 +156,14 @@ public struct JobFile: Sendable {
                 if let backup = config.backup, accounts[backup] == nil {
                     throw job.error(config.migrate == nil ? "backup" : "migrate", "names account \"\(backup)\", which is not defined")
                 }
+                if config.pruneGoneAfterDays != nil, let backup = config.backup,
+                    let account = accounts[backup], account.mailProtocol == .pop3, account.pop3.keepOnServer != .always
+                {
+                    // Mail this backup deleted from the server would count as gone: its only copy.
+                    throw job.error(
+                        "prune_gone_after_days",
+                        "cannot be used for account \"\(backup)\", whose keep_on_server lets mailferry delete mail from the server: the backup would then remove its only copy")
+                }
                 if let target = config.migrate?.to, accounts[target] == nil {
                     throw job.error("migrate", "names account \"\(target)\", which is not defined")
                 }
@@ -179,7 +191,9 @@ public struct JobFile: Sendable {
         "provider", "protocol", "host", "port", "tls", "user", "auth", "token_command", "password_env",
         "password_command", "password_file", "ca_file", "keep_on_server", "max_messages", "max_bytes",
     ]
-    static let jobKeys = Set(["name", "backup", "into", "formats", "include", "exclude", "migrate"]).union(migrateKeys)
+    static let jobKeys = Set([
+        "name", "backup", "into", "formats", "include", "exclude", "migrate", "prune_gone_after_days",
+    ]).union(migrateKeys)
 
     static func parseAccount(name: String, _ table: inout TableReader, base: URL) throws(ConfigError) -> AccountConfig {
         try table.rejectKeys(notIn: accountKeys)
@@ -340,7 +354,14 @@ public struct JobFile: Sendable {
         guard Set(formats).count == formats.count else { throw table.error("formats", "names a format twice") }
         let include = try table.strings("include") ?? []
         let exclude = try table.strings("exclude") ?? []
+        let pruneDays = try table.int("prune_gone_after_days")
+        if let pruneDays, pruneDays < 1 {
+            throw table.error("prune_gone_after_days", "must be at least 1 (leave it out to keep gone mail forever)")
+        }
         if let migrate = try parseMigrate(&table, name: name, include: include, exclude: exclude, base: base) {
+            if pruneDays != nil {
+                throw table.error("prune_gone_after_days", "applies to backup jobs; a migration's staging backup keeps everything")
+            }
             if table.table["backup"] != nil {
                 throw table.error("backup", "and migrate cannot both be given: a migrate job backs up its source itself")
             }
@@ -351,7 +372,9 @@ public struct JobFile: Sendable {
         let backup = try table.string("backup")
         let into = try table.string("into").map { resolve($0, base) }
         if backup != nil, into == nil { throw table.missing("into") }
-        return JobConfig(name: name, backup: backup, into: into, formats: formats, include: include, exclude: exclude)
+        return JobConfig(
+            name: name, backup: backup, into: into, formats: formats, include: include, exclude: exclude,
+            pruneGoneAfterDays: pruneDays)
     }
 
     static func resolve(_ path: String, _ base: URL) -> String {

@@ -12,6 +12,7 @@ struct MigrationFreezeTests {
         "0002_replay.sql": "8bbf31b645ac65f37d8e9b105d976edff6f977d0b18122f3b7889d98bbc007a4",
         "0003_pop3.sql": "8d96c274a6a2a56ad9008faf51aa194ab86e0327c485256c216fea51ef17586d",
         "0004_mbox.sql": "7b3c47a26fc2d0a697855a31a9ff24f3c7b47a5fdc97828e599f614543864b9c",
+        "0005_retention.sql": "e88f93b4b38436b1df5c115468ba1b5246fc7883c326319da502a47051577fc4",
     ]
 
     @Test(arguments: released.keys.sorted())

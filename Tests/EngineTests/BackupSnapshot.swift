@@ -48,6 +48,8 @@ struct BackupSnapshot: Equatable {
     var broken: [String] = []
     /// Message files the catalog does not know (a crash may leave them; a finished run adopts them).
     var unknown: [String] = []
+    /// Files a prune took out of the catalog and has not removed yet.
+    var pendingRemovals: [String] = []
 
     init(directory: String) throws {
         let catalog = try Catalog.existing(directory: directory)
@@ -112,6 +114,7 @@ struct BackupSnapshot: Equatable {
             }
             messages = Set(try String.fetchAll(db, sql: "SELECT lower(hex(sha256)) FROM messages"))
             indexed = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM message_text") ?? 0
+            pendingRemovals = try String.fetchAll(db, sql: "SELECT path FROM pending_removals")
             for row in try Row.fetchAll(
                 db, sql: "SELECT lower(hex(sha256)), listed_size, deleted_at IS NOT NULL FROM pop3_uidls")
             {
@@ -195,6 +198,7 @@ struct BackupSnapshot: Equatable {
         compare("tmp", temporary, other.temporary)
         compare("broken", broken, other.broken)
         compare("unknown file", unknown, other.unknown)
+        compare("pending removal", pendingRemovals, other.pendingRemovals)
         return lines.joined(separator: "\n")
     }
 }
