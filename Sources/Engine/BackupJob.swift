@@ -15,6 +15,9 @@ public struct BackupJob: Sendable {
     public var clock: @Sendable () -> Int64
     /// Counts (and in crash tests, stops) the run's durable writes; nil in every real run.
     var journal: WriteJournal?
+    /// Opens every folder, even those whose LIST-STATUS says nothing changed (watch mode's
+    /// periodic full pass).
+    public var fullPass = false
 
     public init(
         job: JobConfig, account: AccountConfig, progress: any ProgressSink = SilentProgress(),
@@ -171,6 +174,7 @@ public struct BackupJob: Sendable {
                 session: session, catalog: catalog, archives: archives, listed: mailbox, record: record,
                 folderDirectory: accountDirectory + "/" + record.path, progress: progress, clock: clock,
                 journal: journal)
+            backup.fullPass = fullPass
             do {
                 let report = try await backup.run(index: index + 1, count: chosen.count)
                 reports.append(report)

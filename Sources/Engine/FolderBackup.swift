@@ -31,6 +31,8 @@ final class FolderBackup {
     let clock: @Sendable () -> Int64
     let limits: Limits
     let journal: WriteJournal?
+    /// Opens the folder even when LIST-STATUS says nothing changed.
+    var fullPass = false
     var report: FolderReport
 
     // State of one pass.
@@ -68,6 +70,7 @@ final class FolderBackup {
 
     /// True when LIST-STATUS shows nothing changed since the last complete pass.
     var isUnchangedOnServer: Bool {
+        guard !fullPass else { return false }
         guard let validity = listed.status["UIDVALIDITY"], let next = listed.status["UIDNEXT"],
             let messages = listed.status["MESSAGES"]
         else { return false }

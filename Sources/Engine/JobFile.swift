@@ -88,6 +88,8 @@ public struct JobConfig: Sendable, Hashable {
     /// `prune_gone_after_days`: mail gone from the server this many days is removed from the
     /// backup. nil (the default) keeps everything forever.
     public var pruneGoneAfterDays: Int?
+    /// `poll` and `every`: how `mailferry watch` paces its passes.
+    public var watch = WatchJob.Timing()
 
     public init(
         name: String, backup: String?, into: String?, formats: [String] = ["maildir"], include: [String] = [],
@@ -192,7 +194,7 @@ public struct JobFile: Sendable {
         "password_command", "password_file", "ca_file", "keep_on_server", "max_messages", "max_bytes",
     ]
     static let jobKeys = Set([
-        "name", "backup", "into", "formats", "include", "exclude", "migrate", "prune_gone_after_days",
+        "name", "backup", "into", "formats", "include", "exclude", "migrate", "prune_gone_after_days", "poll", "every",
     ]).union(migrateKeys)
 
     static func parseAccount(name: String, _ table: inout TableReader, base: URL) throws(ConfigError) -> AccountConfig {
@@ -372,9 +374,12 @@ public struct JobFile: Sendable {
         let backup = try table.string("backup")
         let into = try table.string("into").map { resolve($0, base) }
         if backup != nil, into == nil { throw table.missing("into") }
-        return JobConfig(
+        var job = JobConfig(
             name: name, backup: backup, into: into, formats: formats, include: include, exclude: exclude,
             pruneGoneAfterDays: pruneDays)
+        if let poll = try table.seconds("poll") { job.watch.poll = poll }
+        if let every = try table.seconds("every") { job.watch.every = every }
+        return job
     }
 
     static func resolve(_ path: String, _ base: URL) -> String {

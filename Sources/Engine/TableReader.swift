@@ -56,6 +56,16 @@ struct TableReader {
         return int
     }
 
+    /// A duration in seconds: an integer, or a string such as `"90s"`, `"5m"`, `"1h"`, `"1d"`; at
+    /// least one second.
+    mutating func seconds(_ key: String) throws(ConfigError) -> Int64? {
+        guard let text = try stringOrInt(key) else { return nil }
+        guard let seconds = WatchJob.seconds(in: text), seconds > 0 else {
+            throw error(key, "must be a number of seconds or a duration like \"90s\", \"5m\", \"1h\", \"1d\"")
+        }
+        return seconds
+    }
+
     mutating func bool(_ key: String) throws(ConfigError) -> Bool? {
         guard let value = value(key) else { return nil }
         guard let bool = value.bool else { throw error(key, "must be true or false") }
@@ -165,4 +175,5 @@ struct KeyLines: Sendable {
         return index[table]
     }
 }
+
 

@@ -11,7 +11,7 @@ public struct MailFerry: AsyncParsableCommand {
         subcommands: [
             RunCommand.self, CheckCommand.self, FoldersCommand.self, StatsCommand.self, SearchCommand.self,
             ShowCommand.self, RunsCommand.self, ExportCommand.self, RestoreCommand.self, VerifyCommand.self,
-            ReportCommand.self, ProvidersCommand.self,
+            ReportCommand.self, ProvidersCommand.self, WatchCommand.self,
         ]
     )
 

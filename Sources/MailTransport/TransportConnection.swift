@@ -233,6 +233,12 @@ public final class ScheduledWrite: Sendable {
         return channel.writeAndFlush(bytes)
     }
 
+    /// Writes now unless the timer already did, and stops the timer, without waiting for the write.
+    public func fire() {
+        timer.withLockedValue { $0?.cancel() }
+        _ = writeIfFirst()
+    }
+
     /// Writes now unless the timer already did, and stops the timer.
     public func fireNow() async throws {
         timer.withLockedValue { $0?.cancel() }

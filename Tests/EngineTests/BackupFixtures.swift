@@ -113,6 +113,37 @@ final class BackupFixture {
         return state
     }
 
+    /// The `[accounts.alice]` table for this server's IMAPS port, the password in `passwordEnv`.
+    func accountTable(passwordEnv: String) -> String {
+        """
+        [accounts.alice]
+        host = "localhost"
+        port = \(server.imapsPort)
+        tls = "implicit"
+        user = "alice"
+        password_env = "\(passwordEnv)"
+        ca_file = "\(server.caCertificatePath)"
+
+        """
+    }
+
+    /// A job file with one account and one backup job whose last line is `line` (line 10): for
+    /// checking what a job key's bad value says.
+    static func jobFileText(jobLine line: String) -> String {
+        """
+        [accounts.a]
+        host = "imap.example.org"
+        user = "a"
+        password_env = "X"
+
+        [[jobs]]
+        name = "n"
+        backup = "a"
+        into = "/tmp/x"
+        \(line)
+        """
+    }
+
     /// Writes a job file beside the backup: `account` (the `[accounts.alice]` table) and a job
     /// "nightly" backing it up into this fixture's directory. Returns its path.
     func writeJobFile(account: String, formats: [String] = ["maildir"]) throws -> String {

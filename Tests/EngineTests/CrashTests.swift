@@ -17,17 +17,7 @@ import Testing
     }
 
     func jobFile(_ fixture: BackupFixture, formats: [String] = ["maildir"]) throws -> String {
-        try fixture.writeJobFile(
-            account: """
-                [accounts.alice]
-                host = "localhost"
-                port = \(fixture.server.imapsPort)
-                tls = "implicit"
-                user = "alice"
-                password_env = "MAILFERRY_CRASH_PASSWORD"
-                ca_file = "\(fixture.server.caCertificatePath)"
-
-                """, formats: formats)
+        try fixture.writeJobFile(account: fixture.accountTable(passwordEnv: "MAILFERRY_CRASH_PASSWORD"), formats: formats)
     }
 
     @Test func killedMidRunThenRerun() async throws {

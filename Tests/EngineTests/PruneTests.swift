@@ -154,18 +154,7 @@ import Testing
         ("prune_gone_after_days = \"30\"", "prune_gone_after_days"),
     ])
     func badValuesAreConfigErrors(_ line: String, _ message: String) throws {
-        let text = """
-            [accounts.a]
-            host = "imap.example.org"
-            user = "a"
-            password_env = "X"
-
-            [[jobs]]
-            name = "n"
-            backup = "a"
-            into = "/tmp/x"
-            \(line)
-            """
+        let text = BackupFixture.jobFileText(jobLine: line)
         #expect {
             _ = try JobFile.parse(text, path: "/tmp/jobs.toml")
         } throws: { error in
