@@ -8,13 +8,17 @@ enum AccountSession {
     static func withIMAP<Result: Sendable>(
         _ account: AccountConfig, logger: Logger, _ body: (IMAPSession) async throws -> Result
     ) async throws -> Result {
-        // Resolved per connection: a token command hands out a fresh token each time.
-        let secret = try SecretResolver.resolve(account.secret)
+        let secret = try await credential(account)
         return try await IMAPSession.withSession(endpoint: account.endpoint, logger: logger) { session in
-            if let sasl = oauth(account, secret) {
-                try await session.authenticate(sasl)
-            } else {
-                try await session.login(user: account.user, password: secret)
+            do {
+                if let sasl = oauth(account, secret) {
+                    try await session.authenticate(sasl)
+                } else {
+                    try await session.login(user: account.user, password: secret)
+                }
+            } catch IMAPError.authenticationFailed(let text) {
+                await forget(secret, of: account)
+                throw IMAPError.authenticationFailed(text)
             }
             return try await body(session)
         }
@@ -25,14 +29,41 @@ enum AccountSession {
     static func withPOP3<Result: Sendable>(
         _ account: AccountConfig, logger: Logger, _ body: (POP3Session) async throws -> Result
     ) async throws -> Result {
-        let secret = try SecretResolver.resolve(account.secret)
+        let secret = try await credential(account)
         return try await POP3Session.withSession(endpoint: account.endpoint, logger: logger) { session in
-            if let sasl = oauth(account, secret) {
-                try await session.authenticate(sasl)
-            } else {
-                try await session.login(user: account.user, password: secret)
+            do {
+                if let sasl = oauth(account, secret) {
+                    try await session.authenticate(sasl)
+                } else {
+                    try await session.login(user: account.user, password: secret)
+                }
+            } catch POP3Error.authenticationFailed(let text) {
+                await forget(secret, of: account)
+                throw POP3Error.authenticationFailed(text)
             }
             return try await body(session)
+        }
+    }
+
+    /// The password, or the OAuth2 access token: from the process's token cache while it is fresh.
+    /// Resolved per connection, so a password command's or token's change is picked up.
+    static func credential(_ account: AccountConfig) async throws -> Secret {
+        guard let key = tokenKey(account) else { return try SecretResolver.resolve(account.secret) }
+        return try await TokenCache.shared.token(key: key) {
+            try await SecretResolver.oauthToken(account.secret)
+        }
+    }
+
+    /// A refused token is not offered again.
+    static func forget(_ secret: Secret, of account: AccountConfig) async {
+        guard let key = tokenKey(account) else { return }
+        await TokenCache.shared.invalidate(key: key, token: secret)
+    }
+
+    static func tokenKey(_ account: AccountConfig) -> String? {
+        switch account.secret {
+        case .tokenCommand(let command): "token_command\u{0}" + command
+        case .environment, .command, .file: nil
         }
     }
 

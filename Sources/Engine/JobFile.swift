@@ -9,8 +9,8 @@ public enum SecretSource: Sendable, Hashable {
     case command(String)
     /// A file (owner-only) whose first line is the secret.
     case file(String)
-    /// `token_command`: a shell command run for every connection, whose standard output is an
-    /// OAuth2 access token.
+    /// `token_command`: a shell command whose standard output is an OAuth2 access token (bare, or in
+    /// a JSON object with its expiry).
     case tokenCommand(String)
 }
 

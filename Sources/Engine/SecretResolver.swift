@@ -5,6 +5,7 @@ import MailTransport
 public struct SecretError: Error, Sendable, Hashable, CustomStringConvertible {
     public var message: String
     public var description: String { message }
+    public init(message: String) { self.message = message }
 }
 
 /// Resolves an account's `password_*` key to the secret, at the moment it is needed.
@@ -21,7 +22,18 @@ public enum SecretResolver {
         case .command(let command):
             return try runCommand(command, key: "password_command", what: "password")
         case .tokenCommand(let command):
-            return try runCommand(command, key: "token_command", what: "token")
+            return try OAuthToken.parse(try commandOutput(command, key: "token_command"), what: "token_command")
+                .accessToken
+        }
+    }
+
+    /// An OAuth2 source's access token with its expiry, for `TokenCache`.
+    static func oauthToken(_ source: SecretSource) async throws(SecretError) -> OAuthToken {
+        switch source {
+        case .tokenCommand(let command):
+            return try OAuthToken.parse(try commandOutput(command, key: "token_command"), what: "token_command")
+        case .environment, .command, .file:
+            return OAuthToken(accessToken: try resolve(source), expiresAt: nil)
         }
     }
 
@@ -43,6 +55,11 @@ public enum SecretResolver {
     /// Runs the command with the secret on its standard output, never in anyone's argv. Only the
     /// first line of its standard error is shown: the rest may hold what it was fetching.
     static func runCommand(_ command: String, key: String, what: String) throws(SecretError) -> Secret {
+        try firstLine(try commandOutput(command, key: key), what: key, noun: what)
+    }
+
+    /// The standard output of a secret command that exited 0.
+    static func commandOutput(_ command: String, key: String) throws(SecretError) -> Data {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
         process.arguments = ["-c", command]
@@ -63,7 +80,7 @@ public enum SecretResolver {
             let detail = errorText.split(separator: "\n").first.map { ": \($0.prefix(200))" } ?? ""
             throw SecretError(message: "\(key) exited with status \(process.terminationStatus)\(detail)")
         }
-        return try firstLine(data, what: key, noun: what)
+        return data
     }
 
     static func firstLine(_ data: Data, what: String, noun: String = "password") throws(SecretError) -> Secret {
