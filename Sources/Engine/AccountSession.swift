@@ -9,18 +9,20 @@ enum AccountSession {
         _ account: AccountConfig, logger: Logger, _ body: (IMAPSession) async throws -> Result
     ) async throws -> Result {
         let secret = try await credential(account)
-        return try await IMAPSession.withSession(endpoint: account.endpoint, logger: logger) { session in
-            do {
-                if let sasl = oauth(account, secret) {
-                    try await session.authenticate(sasl)
-                } else {
-                    try await session.login(user: account.user, password: secret)
+        return try await limited(account) {
+            try await IMAPSession.withSession(endpoint: account.endpoint, logger: logger) { session in
+                do {
+                    if let sasl = oauth(account, secret) {
+                        try await session.authenticate(sasl)
+                    } else {
+                        try await session.login(user: account.user, password: secret)
+                    }
+                } catch IMAPError.authenticationFailed(let text) {
+                    await forget(secret, of: account)
+                    throw IMAPError.authenticationFailed(text)
                 }
-            } catch IMAPError.authenticationFailed(let text) {
-                await forget(secret, of: account)
-                throw IMAPError.authenticationFailed(text)
+                return try await body(session)
             }
-            return try await body(session)
         }
     }
 
@@ -30,19 +32,29 @@ enum AccountSession {
         _ account: AccountConfig, logger: Logger, _ body: (POP3Session) async throws -> Result
     ) async throws -> Result {
         let secret = try await credential(account)
-        return try await POP3Session.withSession(endpoint: account.endpoint, logger: logger) { session in
-            do {
-                if let sasl = oauth(account, secret) {
-                    try await session.authenticate(sasl)
-                } else {
-                    try await session.login(user: account.user, password: secret)
+        return try await limited(account) {
+            try await POP3Session.withSession(endpoint: account.endpoint, logger: logger) { session in
+                do {
+                    if let sasl = oauth(account, secret) {
+                        try await session.authenticate(sasl)
+                    } else {
+                        try await session.login(user: account.user, password: secret)
+                    }
+                } catch POP3Error.authenticationFailed(let text) {
+                    await forget(secret, of: account)
+                    throw POP3Error.authenticationFailed(text)
                 }
-            } catch POP3Error.authenticationFailed(let text) {
-                await forget(secret, of: account)
-                throw POP3Error.authenticationFailed(text)
+                return try await body(session)
             }
-            return try await body(session)
         }
+    }
+
+    /// Connections to one server wait for a slot of its `max_connections`.
+    static func limited<Result: Sendable>(_ account: AccountConfig, _ body: () async throws -> Result) async throws
+        -> Result
+    {
+        let server = "\(account.endpoint.host):\(account.endpoint.port)"
+        return try await ConnectionLimiter.shared.withSlot(server: server, limit: account.maxConnections, body)
     }
 
     /// The password, or the OAuth2 access token: from the process's token cache while it is fresh.

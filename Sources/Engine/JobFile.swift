@@ -32,10 +32,14 @@ public struct AccountConfig: Sendable, Hashable {
     public var provider: String?
     /// What a POP3 backup leaves on the server and how much one run takes.
     public var pop3: POP3Policy
+    /// At most this many connections to the account's server (host and port) at once, whoever opens
+    /// them (`max_connections`, of the account or the job file).
+    public var maxConnections: Int
 
     public init(
         name: String, mailProtocol: MailProtocol, endpoint: Endpoint, user: String, secret: SecretSource,
-        pop3: POP3Policy = POP3Policy(), auth: AuthMethod = .plain, provider: String? = nil
+        pop3: POP3Policy = POP3Policy(), auth: AuthMethod = .plain, provider: String? = nil,
+        maxConnections: Int = ConnectionLimiter.defaultPerServer
     ) {
         self.name = name
         self.mailProtocol = mailProtocol
@@ -45,6 +49,7 @@ public struct AccountConfig: Sendable, Hashable {
         self.pop3 = pop3
         self.auth = auth
         self.provider = provider
+        self.maxConnections = maxConnections
     }
 }
 
@@ -105,6 +110,8 @@ public struct JobFile: Sendable {
     public var path: String
     public var accounts: [String: AccountConfig]
     public var jobs: [JobConfig]
+    /// `parallel = N`: how many jobs of different accounts run at once.
+    public var parallel: Int = 1
 
     /// Reads and checks a job file. Unknown keys, missing keys and wrong types are errors that name
     /// the line.
@@ -130,6 +137,10 @@ public struct JobFile: Sendable {
         let lines = KeyLines(text)
         let base = URL(fileURLWithPath: path).deletingLastPathComponent()
         var reader = TableReader(table: root, path: "", file: path, lines: lines)
+        let parallel = try reader.int("parallel") ?? 1
+        guard parallel >= 1 else { throw reader.error("parallel", "must be at least 1") }
+        let maxConnections = try reader.int("max_connections") ?? ConnectionLimiter.defaultPerServer
+        guard maxConnections >= 1 else { throw reader.error("max_connections", "must be at least 1") }
         var accounts: [String: AccountConfig] = [:]
         if let accountsTable = try reader.table("accounts") {
             for name in accountsTable.keys.sorted() {
@@ -139,7 +150,10 @@ public struct JobFile: Sendable {
                         message: "accounts.\(name) must be a table")
                 }
                 var account = TableReader(table: table, path: "accounts.\(name)", file: path, lines: lines)
-                accounts[name] = try parseAccount(name: name, &account, base: base)
+                var config = try parseAccount(name: name, &account, base: base)
+                config.maxConnections = try account.int("max_connections") ?? maxConnections
+                guard config.maxConnections >= 1 else { throw account.error("max_connections", "must be at least 1") }
+                accounts[name] = config
                 try account.rejectUnknownKeys()
             }
         }
@@ -162,7 +176,7 @@ public struct JobFile: Sendable {
             }
         }
         try reader.rejectUnknownKeys()
-        return JobFile(path: path, accounts: accounts, jobs: jobs)
+        return JobFile(path: path, accounts: accounts, jobs: jobs, parallel: parallel)
     }
 
     /// The account `[accounts.NAME]`, or an error that lists the defined ones.
@@ -178,6 +192,7 @@ public struct JobFile: Sendable {
     static let accountKeys: Set<String> = [
         "provider", "protocol", "host", "port", "tls", "user", "auth", "token_command", "password_env",
         "password_command", "password_file", "ca_file", "keep_on_server", "max_messages", "max_bytes",
+        "max_connections",
     ]
     static let jobKeys = Set(["name", "backup", "into", "formats", "include", "exclude", "migrate"]).union(migrateKeys)
 
