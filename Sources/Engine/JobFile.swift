@@ -112,6 +112,8 @@ public struct JobFile: Sendable {
     public var jobs: [JobConfig]
     /// `parallel = N`: how many jobs of different accounts run at once.
     public var parallel: Int = 1
+    /// The `[batch]` table, for `mailferry batch`.
+    public var batch: BatchConfig?
 
     /// Reads and checks a job file. Unknown keys, missing keys and wrong types are errors that name
     /// the line.
@@ -175,8 +177,25 @@ public struct JobFile: Sendable {
                 jobs.append(config)
             }
         }
+        let batch = try parseBatch(&reader, jobs: jobs, lines: lines)
         try reader.rejectUnknownKeys()
-        return JobFile(path: path, accounts: accounts, jobs: jobs, parallel: parallel)
+        return JobFile(path: path, accounts: accounts, jobs: jobs, parallel: parallel, batch: batch)
+    }
+
+    /// `[batch]`: `template = "JOB"` (a backup or migrate job) and an optional `parallel`.
+    static func parseBatch(_ reader: inout TableReader, jobs: [JobConfig], lines: KeyLines) throws(ConfigError)
+        -> BatchConfig?
+    {
+        guard let table = try reader.table("batch") else { return nil }
+        var batch = TableReader(table: table, path: "batch", file: reader.file, lines: lines)
+        try batch.rejectKeys(notIn: ["template", "parallel"])
+        guard let template = try batch.string("template") else { throw batch.missing("template") }
+        guard jobs.contains(where: { $0.name == template && $0.backup != nil }) else {
+            throw batch.error("template", "names \"\(template)\", which is not a backup or migrate job of this file")
+        }
+        let parallel = try batch.int("parallel")
+        if let parallel, parallel < 1 { throw batch.error("parallel", "must be at least 1") }
+        return BatchConfig(template: template, parallel: parallel)
     }
 
     /// The account `[accounts.NAME]`, or an error that lists the defined ones.
