@@ -8,7 +8,7 @@ enum AccountSession {
     static func withIMAP<Result: Sendable>(
         _ account: AccountConfig, logger: Logger, _ body: (IMAPSession) async throws -> Result
     ) async throws -> Result {
-        let secret = try await credential(account)
+        let secret = try await credential(account, logger: logger)
         return try await limited(account) {
             try await IMAPSession.withSession(endpoint: account.endpoint, logger: logger) { session in
                 do {
@@ -31,7 +31,7 @@ enum AccountSession {
     static func withPOP3<Result: Sendable>(
         _ account: AccountConfig, logger: Logger, _ body: (POP3Session) async throws -> Result
     ) async throws -> Result {
-        let secret = try await credential(account)
+        let secret = try await credential(account, logger: logger)
         return try await limited(account) {
             try await POP3Session.withSession(endpoint: account.endpoint, logger: logger) { session in
                 do {
@@ -59,10 +59,10 @@ enum AccountSession {
 
     /// The password, or the OAuth2 access token: from the process's token cache while it is fresh.
     /// Resolved per connection, so a password command's or token's change is picked up.
-    static func credential(_ account: AccountConfig) async throws -> Secret {
+    static func credential(_ account: AccountConfig, logger: Logger) async throws -> Secret {
         guard let key = tokenKey(account) else { return try SecretResolver.resolve(account.secret) }
         return try await TokenCache.shared.token(key: key) {
-            try await SecretResolver.oauthToken(account.secret)
+            try await SecretResolver.oauthToken(account.secret, logger: logger)
         }
     }
 
@@ -75,6 +75,7 @@ enum AccountSession {
     static func tokenKey(_ account: AccountConfig) -> String? {
         switch account.secret {
         case .tokenCommand(let command): "token_command\u{0}" + command
+        case .oauthClient(let client): "token_file\u{0}" + client.tokenFile
         case .environment, .command, .file: nil
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import MailCore
 import MailTransport
 import TOMLKit
 
@@ -12,6 +13,8 @@ public enum SecretSource: Sendable, Hashable {
     /// `token_command`: a shell command whose standard output is an OAuth2 access token (bare, or in
     /// a JSON object with its expiry).
     case tokenCommand(String)
+    /// `client_id` (and `token_file`): tokens kept by `mailferry auth` and refreshed when they expire.
+    case oauthClient(OAuthClient)
 }
 
 public enum MailProtocol: String, Sendable, Hashable {
@@ -211,7 +214,7 @@ public struct JobFile: Sendable {
     static let accountKeys: Set<String> = [
         "provider", "protocol", "host", "port", "tls", "user", "auth", "token_command", "password_env",
         "password_command", "password_file", "ca_file", "keep_on_server", "max_messages", "max_bytes",
-        "max_connections",
+        "max_connections", "client_id", "scope", "device_endpoint", "token_endpoint", "token_file",
     ]
     static let jobKeys = Set(["name", "backup", "into", "formats", "include", "exclude", "migrate"]).union(migrateKeys)
 
@@ -267,7 +270,8 @@ public struct JobFile: Sendable {
         // Passwords are refused only when the preset's own server would be asked: a host of one's own
         // overrides the preset's rules with its settings.
         let secret = try parseSecret(
-            &table, auth: auth, preset: host == server?.host ? preset : nil, explicitAuth: authName != nil, base: base)
+            &table, name: name, auth: auth, preset: host == server?.host ? preset : nil, explicitAuth: authName != nil,
+            base: base)
         let caFile = try table.string("ca_file").map { resolve($0, base) }
         let endpoint = Endpoint(host: host, port: port, tls: tls, caFile: caFile)
         let pop3 = try parsePOP3Policy(&table, mailProtocol: mailProtocol)
@@ -276,10 +280,13 @@ public struct JobFile: Sendable {
             auth: auth, provider: preset?.name)
     }
 
-    /// A password account needs exactly one `password_*` key; an OAuth2 account needs `token_command`.
+    /// A password account needs exactly one `password_*` key; an OAuth2 account needs `token_command`
+    /// or `client_id`.
     static func parseSecret(
-        _ table: inout TableReader, auth: AuthMethod, preset: ProviderPreset?, explicitAuth: Bool, base: URL
+        _ table: inout TableReader, name: String, auth: AuthMethod, preset: ProviderPreset?, explicitAuth: Bool,
+        base: URL
     ) throws(ConfigError) -> SecretSource {
+        let client = try parseOAuthClient(&table, name: name, preset: preset, base: base)
         var sources: [SecretSource] = []
         if let variable = try table.string("password_env") { sources.append(.environment(variable)) }
         if let command = try table.string("password_command") { sources.append(.command(command)) }
@@ -291,18 +298,23 @@ public struct JobFile: Sendable {
                 throw table.error(
                     key, "does not apply with auth = \"\(auth.rawValue)\": the token comes from token_command")
             }
+            if let client { return .oauthClient(client) }
             guard let tokenCommand, !tokenCommand.isEmpty else {
                 let why =
                     explicitAuth
                     ? "auth = \"\(auth.rawValue)\"" : "provider = \"\(preset?.name ?? "")\" (OAuth2 only)"
                 throw ConfigError(
                     file: table.file, line: table.line(of: nil),
-                    message: "[\(table.path)] needs token_command with \(why): a command that prints an access token")
+                    message:
+                        "[\(table.path)] needs token_command with \(why): a command that prints an access token (or client_id, for mailferry auth)")
             }
             return .tokenCommand(tokenCommand)
         }
         if tokenCommand != nil {
             throw table.error("token_command", "needs auth = \"xoauth2\" or \"oauthbearer\"")
+        }
+        if client != nil {
+            throw table.error("client_id", "needs auth = \"xoauth2\" or \"oauthbearer\"")
         }
         if let preset, !preset.acceptsPasswords {
             throw table.error(
@@ -315,6 +327,41 @@ public struct JobFile: Sendable {
                 message: "[\(table.path)] needs exactly one of password_env, password_command, password_file")
         }
         return secret
+    }
+
+    /// `client_id` with `token_endpoint`, `device_endpoint` and `scope` (the provider's by default) and
+    /// `token_file` (default: `<account>.oauth-token.json` beside the job file).
+    static func parseOAuthClient(_ table: inout TableReader, name: String, preset: ProviderPreset?, base: URL)
+        throws(ConfigError) -> OAuthClient?
+    {
+        guard let clientID = try table.string("client_id") else {
+            for key in ["scope", "device_endpoint", "token_endpoint", "token_file"] where table.table[key] != nil {
+                throw table.error(key, "needs client_id (tokens kept by mailferry auth)")
+            }
+            return nil
+        }
+        guard !clientID.isEmpty else { throw table.error("client_id", "must not be empty") }
+        if table.table["token_command"] != nil {
+            throw table.error("token_command", "and client_id cannot both be given: choose where tokens come from")
+        }
+        var endpoints: [String: String] = [:]
+        for key in ["device_endpoint", "token_endpoint"] {
+            guard let url = try table.string(key) else { continue }
+            do {
+                _ = try HTTPClient.target(url)
+            } catch {
+                throw table.error(key, "\(error)")
+            }
+            endpoints[key] = url
+        }
+        guard let tokenEndpoint = endpoints["token_endpoint"] ?? preset?.oauth?.token else {
+            throw table.error("client_id", "needs token_endpoint (and device_endpoint for mailferry auth): the provider has no preset for them")
+        }
+        let tokenFile = resolve(try table.string("token_file") ?? PathComponent.escape(name) + ".oauth-token.json", base)
+        return OAuthClient(
+            clientID: clientID, scope: try table.string("scope") ?? preset?.oauth?.scope,
+            deviceEndpoint: endpoints["device_endpoint"] ?? preset?.oauth?.device, tokenEndpoint: tokenEndpoint,
+            tokenFile: tokenFile)
     }
 
     static func parsePOP3Policy(_ table: inout TableReader, mailProtocol: MailProtocol) throws(ConfigError) -> POP3Policy {

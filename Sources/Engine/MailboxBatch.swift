@@ -160,7 +160,17 @@ extension MailboxBatch {
     static func oauthAware(_ secret: SecretSource?, for account: AccountConfig, row: MailboxRow, jobs: JobFile)
         throws(ConfigError) -> SecretSource
     {
-        guard let secret else { return account.secret }
+        guard let secret else {
+            // One token file holds one user's tokens: rows must not all log in with it.
+            if case .oauthClient = account.secret {
+                throw ConfigError(
+                    file: jobs.path, line: nil,
+                    message:
+                        "line \(row.line) of the batch: the template account keeps one user's tokens (client_id); give each row cmd:TOKEN-COMMAND"
+                )
+            }
+            return account.secret
+        }
         guard account.auth.isOAuth else { return secret }
         guard case .command(let command) = secret else {
             throw ConfigError(

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import MailTransport
 
 /// Why a secret could not be had. Never carries the secret.
@@ -24,12 +25,20 @@ public enum SecretResolver {
         case .tokenCommand(let command):
             return try OAuthToken.parse(try commandOutput(command, key: "token_command"), what: "token_command")
                 .accessToken
+        case .oauthClient(let client):
+            // Refreshing needs the network: connections get these tokens through `oauthToken`.
+            guard let token = try OAuthTokenFile.load(client.tokenFile).freshAccessToken(now: Date()) else {
+                throw SecretError(message: "the access token in token_file \(client.tokenFile) has expired")
+            }
+            return token.accessToken
         }
     }
 
     /// An OAuth2 source's access token with its expiry, for `TokenCache`.
-    static func oauthToken(_ source: SecretSource) async throws(SecretError) -> OAuthToken {
+    static func oauthToken(_ source: SecretSource, logger: Logger) async throws -> OAuthToken {
         switch source {
+        case .oauthClient(let client):
+            return try await client.accessToken(logger: logger)
         case .tokenCommand(let command):
             return try OAuthToken.parse(try commandOutput(command, key: "token_command"), what: "token_command")
         case .environment, .command, .file:
@@ -38,18 +47,23 @@ public enum SecretResolver {
     }
 
     static func readFile(_ path: String) throws(SecretError) -> Secret {
-        var info = stat()
-        guard stat(path, &info) == 0 else {
-            throw SecretError(message: "cannot read password_file \(path): \(String(cString: strerror(errno)))")
-        }
-        if info.st_mode & 0o077 != 0 {
-            throw SecretError(
-                message: "password_file \(path) is readable by others (mode \(String(info.st_mode & 0o777, radix: 8))); run chmod 600 \(path)")
-        }
+        try checkOwnerOnly(path, key: "password_file")
         guard let data = FileManager.default.contents(atPath: path) else {
             throw SecretError(message: "cannot read password_file \(path)")
         }
         return try firstLine(data, what: "password_file \(path)")
+    }
+
+    /// Refuses a secret file that anyone but its owner may read.
+    static func checkOwnerOnly(_ path: String, key: String) throws(SecretError) {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            throw SecretError(message: "cannot read \(key) \(path): \(String(cString: strerror(errno)))")
+        }
+        if info.st_mode & 0o077 != 0 {
+            throw SecretError(
+                message: "\(key) \(path) is readable by others (mode \(String(info.st_mode & 0o777, radix: 8))); run chmod 600 \(path)")
+        }
     }
 
     /// Runs the command with the secret on its standard output, never in anyone's argv. Only the

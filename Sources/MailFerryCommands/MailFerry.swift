@@ -9,8 +9,8 @@ public struct MailFerry: AsyncParsableCommand {
         discussion: ExitStatus.documentation,
         version: MailFerryVersion.current,
         subcommands: [
-            RunCommand.self, BatchCommand.self, CheckCommand.self, FoldersCommand.self, StatsCommand.self,
-            SearchCommand.self, ShowCommand.self, RunsCommand.self, ExportCommand.self, RestoreCommand.self, VerifyCommand.self,
+            RunCommand.self, BatchCommand.self, AuthCommand.self, CheckCommand.self, FoldersCommand.self,
+            StatsCommand.self, SearchCommand.self, ShowCommand.self, RunsCommand.self, ExportCommand.self, RestoreCommand.self, VerifyCommand.self,
             ReportCommand.self, ProvidersCommand.self,
         ]
     )
