@@ -67,7 +67,9 @@ public struct DeviceAuthorization: Sendable {
                     ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"), ("device_code", deviceCode),
                     ("client_id", client.clientID),
                 ], logger: logger)
-            if answer.status == 200 {
+            let object = (try? JSONSerialization.jsonObject(with: Data(answer.body))) as? [String: Any]
+            // Some servers answer a pending poll with 200 and an error object instead of RFC 6749's 400.
+            if answer.status == 200, object?["error"] == nil {
                 let grant = try TokenGrant(answer, endpoint: client.tokenEndpoint, now: now())
                 guard let refresh = grant.refreshToken else {
                     throw OAuthError(
@@ -85,9 +87,7 @@ public struct DeviceAuthorization: Sendable {
                 }
                 return
             }
-            let code =
-                ((try? JSONSerialization.jsonObject(with: Data(answer.body))) as? [String: Any])?["error"] as? String
-            switch code {
+            switch object?["error"] as? String {
             case "authorization_pending": continue
             case "slow_down": interval += 5
             case "expired_token": throw Self.expired
