@@ -184,4 +184,34 @@ struct BatchCommandTests {
             #expect(try server.status(user: "cat2", folder: "INBOX")["messages"] == "3")
         }
     }
+
+    /// Twenty mailboxes in two shards: every row is backed up by exactly one of them.
+    @Test func twentyMailboxesInTwoShardsCoverEachRowOnce() async throws {
+        let users = (1...20).map { "user\($0)" }
+        try await withServer(DovecotServer.Options(users: users.map { DovecotServer.User($0, "\($0)-pass") })) {
+            server in
+            let jobs = try JobDirectory()
+            defer { jobs.remove() }
+            var generator = CorpusGenerator(seed: 51)
+            for user in users {
+                try server.deliver(user: user, folder: "INBOX", messages: [generator.message(ofSize: 500)])
+            }
+            let path = try writeTemplate(jobs, server: server, parallel: 4)
+            let csv = try jobs.write(
+                "source_user,source_secret\n" + users.map { "\($0),cmd:echo \($0)-pass" }.joined(separator: "\n"),
+                name: "fleet.csv")
+            var covered: [String] = []
+            for shard in ["0/2", "1/2"] {
+                let run = try await MailFerryCLI.running(["batch", csv, "--config", path, "--shard", shard, "--json"])
+                #expect(run.status == 0, "\(run.stderr)")
+                let line = try #require(run.stdout.split(separator: "\n").last { $0.contains("\"event\":\"batch\"") })
+                let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+                let rows = try #require((object["report"] as? [String: Any])?["rows"] as? [[String: Any]])
+                #expect(rows.allSatisfy { $0["outcome"] as? String == "success" && $0["newMessages"] as? Int == 1 })
+                #expect(!rows.isEmpty && rows.count < users.count, "each shard takes some rows: \(rows.count)")
+                covered += rows.compactMap { $0["sourceUser"] as? String }
+            }
+            #expect(covered.sorted() == users.sorted(), "each row exactly once")
+        }
+    }
 }

@@ -64,4 +64,30 @@ struct ParallelRunTests {
                 ])
         }
     }
+
+    /// Four accounts, four at once, two connections to the server at a time: each gets all its mail.
+    @Test func fourAccountsWithinTwoConnections() async throws {
+        let users = ["ann", "ben", "cat", "dan"]
+        try await withServer(DovecotServer.Options(users: users.map { DovecotServer.User($0, "\($0)-pass") })) {
+            server in
+            let jobs = try JobDirectory()
+            defer { jobs.remove() }
+            var generator = CorpusGenerator(seed: 22)
+            var text = "parallel = 4\nmax_connections = 2\n\n"
+            for (index, user) in users.enumerated() {
+                try server.deliver(
+                    user: user, folder: "INBOX", messages: (0...index).map { _ in generator.message(ofSize: 700) })
+                text += server.accountTOML(name: user, user: user, passwordEnv: "\(user.uppercased())_PW")
+                text += "[[jobs]]\nname = \"\(user)\"\nbackup = \"\(user)\"\ninto = \"\(user)\"\n\n"
+            }
+            let path = try jobs.write(text)
+            let env = Dictionary(uniqueKeysWithValues: users.map { ("\($0.uppercased())_PW", "\($0)-pass") })
+            let run = try await MailFerryCLI.running(["run", path], environment: env)
+            #expect(run.status == 0, "\(run.stderr)")
+            for (index, user) in users.enumerated() {
+                #expect(run.stdout.contains("\(user): success: \(index + 1) new messages"), "\(run.stdout)")
+            }
+            #expect(run.stdout.contains("4 jobs: 4 succeeded, 0 did not"), "\(run.stdout)")
+        }
+    }
 }
