@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import TestSupport
 import Testing
 
 /// Jobs of different accounts run side by side, at most `parallel` at once; jobs sharing an account or
@@ -56,6 +57,61 @@ struct JobSchedulerTests {
             try await limiter.withSlot(server: "h:1", limit: 1) { throw CancellationError() }
         }
         #expect(try await limiter.withSlot(server: "h:1", limit: 1) { 7 } == 7)
+    }
+}
+
+extension JobSchedulerTests {
+    /// Four accounts on one (scripted) server, run four at once, never hold more than its
+    /// `max_connections` of 2: each login is held a moment, so unlimited jobs would overlap.
+    @Test func aRunKeepsWithinTheServersMaxConnections() async throws {
+        let logins = TestBox((open: 0, most: 0, total: 0))
+        let server = try ScriptedIMAPServer(script: [
+            .send("* OK [CAPABILITY IMAP4rev1] ready\r\n"),
+            .respond { line in
+                let tag = line.split(separator: " ").first.map(String.init) ?? "*"
+                if line.contains(" LOGIN ") {
+                    logins.withLock { state in
+                        state.open += 1
+                        state.total += 1
+                        state.most = max(state.most, state.open)
+                    }
+                    Thread.sleep(forTimeInterval: 0.2)
+                }
+                if line.contains("LOGOUT") {
+                    logins.withLock { $0.open -= 1 }
+                    return Array("* BYE\r\n\(tag) OK bye\r\n".utf8)
+                }
+                return Array("\(tag) OK done\r\n".utf8)
+            },
+        ])
+        defer { server.stop() }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("limit-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var text = "parallel = 4\nmax_connections = 2\n"
+        for index in 1...4 {
+            text += """
+
+                [accounts.a\(index)]
+                host = "127.0.0.1"
+                port = \(server.port)
+                tls = "none"
+                user = "user\(index)"
+                password_env = "LIMIT_TEST_PASSWORD"
+
+                [[jobs]]
+                name = "j\(index)"
+                backup = "a\(index)"
+                into = "b\(index)"
+
+                """
+        }
+        let path = directory.appendingPathComponent("jobs.toml").path
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        let result = try await MailFerryCLI.running(["run", path], environment: ["LIMIT_TEST_PASSWORD": "pw"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let seen = logins.withLock { $0 }
+        #expect(seen.total == 4 && seen.most <= 2, "\(seen)")
     }
 }
 
