@@ -133,6 +133,15 @@ struct MailboxBatchTests {
 }
 
 extension MailboxBatchTests {
+    @Test func theFleetSampleIsABatch() throws {
+        let jobs = try JobFile.load(path: JobFileTests.samples.appendingPathComponent("fleet-migration.toml").path)
+        let batch = try MailboxBatch.load(path: JobFileTests.samples.appendingPathComponent("fleet-mailboxes.csv").path)
+        let template = try #require(jobs.jobs.first { $0.name == jobs.batch?.template })
+        let (job, source, destination) = try MailboxBatch.job(for: batch.rows[0], template: template, in: jobs)
+        #expect(job.into == "/srv/mail/staging/alice@old-host.example")
+        #expect(source.secret == .file("/run/secrets/alice-old") && destination?.user == "alice@example.com")
+    }
+
     @Test func theKubernetesSampleGivesEachPodItsShard() throws {
         let text = try String(
             contentsOf: JobFileTests.samples.appendingPathComponent("k8s/batch-job.yaml"), encoding: .utf8)
