@@ -5,18 +5,26 @@ import POP3Client
 
 /// Opens an authenticated IMAP or POP3 session for an account from the job file.
 enum AccountSession {
+    /// `counted: false` opens a connection outside `max_connections`: watch mode's IDLE
+    /// connection, which stays open while the passes it starts take their slots.
     static func withIMAP<Result: Sendable>(
-        _ account: AccountConfig, logger: Logger, _ body: (IMAPSession) async throws -> Result
+        _ account: AccountConfig, logger: Logger, counted: Bool = true, _ body: (IMAPSession) async throws -> Result
     ) async throws -> Result {
-        // Resolved per connection: a token command hands out a fresh token each time.
-        let secret = try SecretResolver.resolve(account.secret)
-        return try await IMAPSession.withSession(endpoint: account.endpoint, logger: logger) { session in
-            if let sasl = oauth(account, secret) {
-                try await session.authenticate(sasl)
-            } else {
-                try await session.login(user: account.user, password: secret)
+        let secret = try await credential(account, logger: logger)
+        return try await limited(account, counted: counted) {
+            try await IMAPSession.withSession(endpoint: account.endpoint, logger: logger) { session in
+                do {
+                    if let sasl = oauth(account, secret) {
+                        try await session.authenticate(sasl)
+                    } else {
+                        try await session.login(user: account.user, password: secret)
+                    }
+                } catch IMAPError.authenticationFailed(let text) {
+                    await forget(secret, of: account)
+                    throw IMAPError.authenticationFailed(text)
+                }
+                return try await body(session)
             }
-            return try await body(session)
         }
     }
 
@@ -25,14 +33,53 @@ enum AccountSession {
     static func withPOP3<Result: Sendable>(
         _ account: AccountConfig, logger: Logger, _ body: (POP3Session) async throws -> Result
     ) async throws -> Result {
-        let secret = try SecretResolver.resolve(account.secret)
-        return try await POP3Session.withSession(endpoint: account.endpoint, logger: logger) { session in
-            if let sasl = oauth(account, secret) {
-                try await session.authenticate(sasl)
-            } else {
-                try await session.login(user: account.user, password: secret)
+        let secret = try await credential(account, logger: logger)
+        return try await limited(account) {
+            try await POP3Session.withSession(endpoint: account.endpoint, logger: logger) { session in
+                do {
+                    if let sasl = oauth(account, secret) {
+                        try await session.authenticate(sasl)
+                    } else {
+                        try await session.login(user: account.user, password: secret)
+                    }
+                } catch POP3Error.authenticationFailed(let text) {
+                    await forget(secret, of: account)
+                    throw POP3Error.authenticationFailed(text)
+                }
+                return try await body(session)
             }
-            return try await body(session)
+        }
+    }
+
+    /// Connections to one server wait for a slot of its `max_connections`.
+    static func limited<Result: Sendable>(
+        _ account: AccountConfig, counted: Bool = true, _ body: () async throws -> Result
+    ) async throws -> Result {
+        guard counted else { return try await body() }
+        let server = "\(account.endpoint.host):\(account.endpoint.port)"
+        return try await ConnectionLimiter.shared.withSlot(server: server, limit: account.maxConnections, body)
+    }
+
+    /// The password, or the OAuth2 access token: from the process's token cache while it is fresh.
+    /// Resolved per connection, so a password command's or token's change is picked up.
+    static func credential(_ account: AccountConfig, logger: Logger) async throws -> Secret {
+        guard let key = tokenKey(account) else { return try SecretResolver.resolve(account.secret) }
+        return try await TokenCache.shared.token(key: key) {
+            try await SecretResolver.oauthToken(account.secret, logger: logger)
+        }
+    }
+
+    /// A refused token is not offered again.
+    static func forget(_ secret: Secret, of account: AccountConfig) async {
+        guard let key = tokenKey(account) else { return }
+        await TokenCache.shared.invalidate(key: key, token: secret)
+    }
+
+    static func tokenKey(_ account: AccountConfig) -> String? {
+        switch account.secret {
+        case .tokenCommand(let command): "token_command\u{0}" + command
+        case .oauthClient(let client): "token_file\u{0}" + client.tokenFile
+        case .environment, .command, .file: nil
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import MailCore
 import MailTransport
 import TOMLKit
 
@@ -9,9 +10,11 @@ public enum SecretSource: Sendable, Hashable {
     case command(String)
     /// A file (owner-only) whose first line is the secret.
     case file(String)
-    /// `token_command`: a shell command run for every connection, whose standard output is an
-    /// OAuth2 access token.
+    /// `token_command`: a shell command whose standard output is an OAuth2 access token (bare, or in
+    /// a JSON object with its expiry).
     case tokenCommand(String)
+    /// `client_id` (and `token_file`): tokens kept by `mailferry auth` and refreshed when they expire.
+    case oauthClient(OAuthClient)
 }
 
 public enum MailProtocol: String, Sendable, Hashable {
@@ -32,10 +35,14 @@ public struct AccountConfig: Sendable, Hashable {
     public var provider: String?
     /// What a POP3 backup leaves on the server and how much one run takes.
     public var pop3: POP3Policy
+    /// At most this many connections to the account's server (host and port) at once, whoever opens
+    /// them (`max_connections`, of the account or the job file).
+    public var maxConnections: Int
 
     public init(
         name: String, mailProtocol: MailProtocol, endpoint: Endpoint, user: String, secret: SecretSource,
-        pop3: POP3Policy = POP3Policy(), auth: AuthMethod = .plain, provider: String? = nil
+        pop3: POP3Policy = POP3Policy(), auth: AuthMethod = .plain, provider: String? = nil,
+        maxConnections: Int = ConnectionLimiter.defaultPerServer
     ) {
         self.name = name
         self.mailProtocol = mailProtocol
@@ -45,6 +52,7 @@ public struct AccountConfig: Sendable, Hashable {
         self.pop3 = pop3
         self.auth = auth
         self.provider = provider
+        self.maxConnections = maxConnections
     }
 }
 
@@ -111,6 +119,10 @@ public struct JobFile: Sendable {
     public var path: String
     public var accounts: [String: AccountConfig]
     public var jobs: [JobConfig]
+    /// `parallel = N`: how many jobs of different accounts run at once.
+    public var parallel: Int = 1
+    /// The `[batch]` table, for `mailferry batch`.
+    public var batch: BatchConfig?
 
     /// Reads and checks a job file. Unknown keys, missing keys and wrong types are errors that name
     /// the line.
@@ -136,6 +148,10 @@ public struct JobFile: Sendable {
         let lines = KeyLines(text)
         let base = URL(fileURLWithPath: path).deletingLastPathComponent()
         var reader = TableReader(table: root, path: "", file: path, lines: lines)
+        let parallel = try reader.int("parallel") ?? 1
+        guard parallel >= 1 else { throw reader.error("parallel", "must be at least 1") }
+        let maxConnections = try reader.int("max_connections") ?? ConnectionLimiter.defaultPerServer
+        guard maxConnections >= 1 else { throw reader.error("max_connections", "must be at least 1") }
         var accounts: [String: AccountConfig] = [:]
         if let accountsTable = try reader.table("accounts") {
             for name in accountsTable.keys.sorted() {
@@ -145,7 +161,10 @@ public struct JobFile: Sendable {
                         message: "accounts.\(name) must be a table")
                 }
                 var account = TableReader(table: table, path: "accounts.\(name)", file: path, lines: lines)
-                accounts[name] = try parseAccount(name: name, &account, base: base)
+                var config = try parseAccount(name: name, &account, base: base)
+                config.maxConnections = try account.int("max_connections") ?? maxConnections
+                guard config.maxConnections >= 1 else { throw account.error("max_connections", "must be at least 1") }
+                accounts[name] = config
                 try account.rejectUnknownKeys()
             }
         }
@@ -175,8 +194,25 @@ public struct JobFile: Sendable {
                 jobs.append(config)
             }
         }
+        let batch = try parseBatch(&reader, jobs: jobs, lines: lines)
         try reader.rejectUnknownKeys()
-        return JobFile(path: path, accounts: accounts, jobs: jobs)
+        return JobFile(path: path, accounts: accounts, jobs: jobs, parallel: parallel, batch: batch)
+    }
+
+    /// `[batch]`: `template = "JOB"` (a backup or migrate job) and an optional `parallel`.
+    static func parseBatch(_ reader: inout TableReader, jobs: [JobConfig], lines: KeyLines) throws(ConfigError)
+        -> BatchConfig?
+    {
+        guard let table = try reader.table("batch") else { return nil }
+        var batch = TableReader(table: table, path: "batch", file: reader.file, lines: lines)
+        try batch.rejectKeys(notIn: ["template", "parallel"])
+        guard let template = try batch.string("template") else { throw batch.missing("template") }
+        guard jobs.contains(where: { $0.name == template && $0.backup != nil }) else {
+            throw batch.error("template", "names \"\(template)\", which is not a backup or migrate job of this file")
+        }
+        let parallel = try batch.int("parallel")
+        if let parallel, parallel < 1 { throw batch.error("parallel", "must be at least 1") }
+        return BatchConfig(template: template, parallel: parallel)
     }
 
     /// The account `[accounts.NAME]`, or an error that lists the defined ones.
@@ -192,6 +228,7 @@ public struct JobFile: Sendable {
     static let accountKeys: Set<String> = [
         "provider", "protocol", "host", "port", "tls", "user", "auth", "token_command", "password_env",
         "password_command", "password_file", "ca_file", "keep_on_server", "max_messages", "max_bytes",
+        "max_connections", "client_id", "scope", "device_endpoint", "token_endpoint", "token_file",
     ]
     static let jobKeys = Set([
         "name", "backup", "into", "formats", "include", "exclude", "migrate", "prune_gone_after_days", "poll", "every",
@@ -249,7 +286,8 @@ public struct JobFile: Sendable {
         // Passwords are refused only when the preset's own server would be asked: a host of one's own
         // overrides the preset's rules with its settings.
         let secret = try parseSecret(
-            &table, auth: auth, preset: host == server?.host ? preset : nil, explicitAuth: authName != nil, base: base)
+            &table, name: name, auth: auth, preset: host == server?.host ? preset : nil, explicitAuth: authName != nil,
+            base: base)
         let caFile = try table.string("ca_file").map { resolve($0, base) }
         let endpoint = Endpoint(host: host, port: port, tls: tls, caFile: caFile)
         let pop3 = try parsePOP3Policy(&table, mailProtocol: mailProtocol)
@@ -258,10 +296,13 @@ public struct JobFile: Sendable {
             auth: auth, provider: preset?.name)
     }
 
-    /// A password account needs exactly one `password_*` key; an OAuth2 account needs `token_command`.
+    /// A password account needs exactly one `password_*` key; an OAuth2 account needs `token_command`
+    /// or `client_id`.
     static func parseSecret(
-        _ table: inout TableReader, auth: AuthMethod, preset: ProviderPreset?, explicitAuth: Bool, base: URL
+        _ table: inout TableReader, name: String, auth: AuthMethod, preset: ProviderPreset?, explicitAuth: Bool,
+        base: URL
     ) throws(ConfigError) -> SecretSource {
+        let client = try parseOAuthClient(&table, name: name, preset: preset, base: base)
         var sources: [SecretSource] = []
         if let variable = try table.string("password_env") { sources.append(.environment(variable)) }
         if let command = try table.string("password_command") { sources.append(.command(command)) }
@@ -273,18 +314,23 @@ public struct JobFile: Sendable {
                 throw table.error(
                     key, "does not apply with auth = \"\(auth.rawValue)\": the token comes from token_command")
             }
+            if let client { return .oauthClient(client) }
             guard let tokenCommand, !tokenCommand.isEmpty else {
                 let why =
                     explicitAuth
                     ? "auth = \"\(auth.rawValue)\"" : "provider = \"\(preset?.name ?? "")\" (OAuth2 only)"
                 throw ConfigError(
                     file: table.file, line: table.line(of: nil),
-                    message: "[\(table.path)] needs token_command with \(why): a command that prints an access token")
+                    message:
+                        "[\(table.path)] needs token_command with \(why): a command that prints an access token (or client_id, for mailferry auth)")
             }
             return .tokenCommand(tokenCommand)
         }
         if tokenCommand != nil {
             throw table.error("token_command", "needs auth = \"xoauth2\" or \"oauthbearer\"")
+        }
+        if client != nil {
+            throw table.error("client_id", "needs auth = \"xoauth2\" or \"oauthbearer\"")
         }
         if let preset, !preset.acceptsPasswords {
             throw table.error(
@@ -297,6 +343,41 @@ public struct JobFile: Sendable {
                 message: "[\(table.path)] needs exactly one of password_env, password_command, password_file")
         }
         return secret
+    }
+
+    /// `client_id` with `token_endpoint`, `device_endpoint` and `scope` (the provider's by default) and
+    /// `token_file` (default: `<account>.oauth-token.json` beside the job file).
+    static func parseOAuthClient(_ table: inout TableReader, name: String, preset: ProviderPreset?, base: URL)
+        throws(ConfigError) -> OAuthClient?
+    {
+        guard let clientID = try table.string("client_id") else {
+            for key in ["scope", "device_endpoint", "token_endpoint", "token_file"] where table.table[key] != nil {
+                throw table.error(key, "needs client_id (tokens kept by mailferry auth)")
+            }
+            return nil
+        }
+        guard !clientID.isEmpty else { throw table.error("client_id", "must not be empty") }
+        if table.table["token_command"] != nil {
+            throw table.error("token_command", "and client_id cannot both be given: choose where tokens come from")
+        }
+        var endpoints: [String: String] = [:]
+        for key in ["device_endpoint", "token_endpoint"] {
+            guard let url = try table.string(key) else { continue }
+            do {
+                _ = try HTTPClient.target(url)
+            } catch {
+                throw table.error(key, "\(error)")
+            }
+            endpoints[key] = url
+        }
+        guard let tokenEndpoint = endpoints["token_endpoint"] ?? preset?.oauth?.token else {
+            throw table.error("client_id", "needs token_endpoint (and device_endpoint for mailferry auth): the provider has no preset for them")
+        }
+        let tokenFile = resolve(try table.string("token_file") ?? PathComponent.escape(name) + ".oauth-token.json", base)
+        return OAuthClient(
+            clientID: clientID, scope: try table.string("scope") ?? preset?.oauth?.scope,
+            deviceEndpoint: endpoints["device_endpoint"] ?? preset?.oauth?.device, tokenEndpoint: tokenEndpoint,
+            tokenFile: tokenFile)
     }
 
     static func parsePOP3Policy(_ table: inout TableReader, mailProtocol: MailProtocol) throws(ConfigError) -> POP3Policy {

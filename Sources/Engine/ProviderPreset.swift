@@ -39,6 +39,8 @@ public struct ProviderPreset: Sendable, Hashable, Codable {
     public var acceptsPasswords: Bool
     /// What people trip over with this provider.
     public var note: String
+    /// The endpoints and scopes of `mailferry auth` (device code flow) for accounts with a `client_id`.
+    public var oauth: OAuthEndpoints? = nil
 
     public func server(for mailProtocol: MailProtocol) -> ServerSetting? {
         mailProtocol == .imap ? imap : pop3
@@ -56,13 +58,21 @@ public struct ProviderPreset: Sendable, Hashable, Codable {
             name: "office365", title: "Microsoft 365 / Exchange Online",
             imap: ServerSetting(host: "outlook.office365.com", port: 993),
             pop3: ServerSetting(host: "outlook.office365.com", port: 995), auth: .xoauth2, acceptsPasswords: false,
-            note: "OAuth2 only: token_command must print an access token for https://outlook.office365.com scopes"),
+            note: "OAuth2 only: token_command, or client_id (an app registered in Entra ID) with mailferry auth",
+            oauth: OAuthEndpoints(
+                device: "https://login.microsoftonline.com/common/oauth2/v2.0/devicecode",
+                token: "https://login.microsoftonline.com/common/oauth2/v2.0/token",
+                scope: "https://outlook.office.com/IMAP.AccessAsUser.All https://outlook.office.com/POP.AccessAsUser.All offline_access")),
         // support.microsoft.com "POP, IMAP, and SMTP settings for Outlook.com"; passwords refused since 2024.
         ProviderPreset(
             name: "outlook", title: "Outlook.com / Hotmail",
             imap: ServerSetting(host: "outlook.office365.com", port: 993),
             pop3: ServerSetting(host: "outlook.office365.com", port: 995), auth: .xoauth2, acceptsPasswords: false,
-            note: "OAuth2 only (modern auth); POP must be enabled in Outlook.com settings"),
+            note: "OAuth2 only (modern auth); POP must be enabled in Outlook.com settings",
+            oauth: OAuthEndpoints(
+                device: "https://login.microsoftonline.com/common/oauth2/v2.0/devicecode",
+                token: "https://login.microsoftonline.com/common/oauth2/v2.0/token",
+                scope: "https://outlook.office.com/IMAP.AccessAsUser.All https://outlook.office.com/POP.AccessAsUser.All offline_access")),
         // developers.google.com/gmail/imap/imap-smtp and support.google.com/mail/answer/7126229
         ProviderPreset(
             name: "gmail", title: "Gmail / Google Workspace",

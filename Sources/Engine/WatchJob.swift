@@ -99,8 +99,9 @@ public struct WatchJob: Sendable {
         var drops = 0
         while !stop.isStopped {
             do {
-                // The connection that idles on INBOX between passes (passes use their own).
-                try await AccountSession.withIMAP(account, logger: logger) { session in
+                // The connection that idles on INBOX between passes. Passes use their own, within
+                // max_connections; this one is not counted, or it would hold a slot its own pass waits for.
+                try await AccountSession.withIMAP(account, logger: logger, counted: false) { session in
                     let canIdle = session.hasCapability("IDLE")
                     if canIdle {
                         _ = try await session.open(.inbox)

@@ -39,6 +39,10 @@ enum ErrorReport {
             return ("account \"\(error.account)\": \(message)", status)
         case let error as SecretError:
             return ("\(error.message)", .authentication)
+        case let error as OAuthError:
+            return ("\(error.message)", .authentication)
+        case let error as HTTPError:
+            return ("\(error)", .server)
         case let error as IMAPError:
             return describe(error)
         case let error as POP3Error:

@@ -9,9 +9,9 @@ public struct MailFerry: AsyncParsableCommand {
         discussion: ExitStatus.documentation,
         version: MailFerryVersion.current,
         subcommands: [
-            RunCommand.self, CheckCommand.self, FoldersCommand.self, StatsCommand.self, SearchCommand.self,
-            ShowCommand.self, RunsCommand.self, ExportCommand.self, RestoreCommand.self, VerifyCommand.self,
-            ReportCommand.self, ProvidersCommand.self, WatchCommand.self,
+            RunCommand.self, WatchCommand.self, BatchCommand.self, AuthCommand.self, CheckCommand.self,
+            FoldersCommand.self, StatsCommand.self, SearchCommand.self, ShowCommand.self, RunsCommand.self,
+            ExportCommand.self, RestoreCommand.self, VerifyCommand.self, ReportCommand.self, ProvidersCommand.self,
         ]
     )
 

@@ -31,6 +31,12 @@ struct OutputOptions: ParsableArguments {
     /// Prints the error as one line (or a JSON object) on standard error and returns the exit.
     func fail(_ error: any Error) -> ExitCode {
         let (message, status) = ErrorReport.describe(error)
+        Self.printError(message, status: status, json: json)
+        return ExitCode(status.rawValue)
+    }
+
+    /// One error line (or JSON object) on standard error.
+    static func printError(_ message: String, status: ExitStatus, json: Bool) {
         if json {
             let object = ["error": message, "exit": String(status.rawValue)]
             if let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) {
@@ -39,7 +45,6 @@ struct OutputOptions: ParsableArguments {
         } else {
             FileHandle.standardError.write(Data("mailferry: error: \(message)\n".utf8))
         }
-        return ExitCode(status.rawValue)
     }
 }
 

@@ -15,16 +15,16 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Run only this job.") var job: String?
     @Option(
         name: .long,
-        help: "Try a backup again this many times after a dropped connection or a server's throttling.")
-    var retries = 3
-    @Option(
-        name: .long,
-        help: "Seconds before the first retry, doubled each time, unless the server suggests a wait.")
-    var retryDelay = 30.0
+        help: "Jobs of different accounts to run at once (overrides the job file's `parallel`).")
+    var parallel: Int?
+    @OptionGroup var retry: RetryOptions
     @OptionGroup var output: OutputOptions
 
+    func validate() throws {
+        if let parallel, parallel < 1 { throw ValidationError("--parallel must be at least 1") }
+    }
+
     func run() async throws {
-        let logger = output.makeLogger()
         let jobs: JobFile
         do {
             jobs = try JobFile.load(path: jobFile)
@@ -38,67 +38,35 @@ struct RunCommand: AsyncParsableCommand {
                 throw output.fail(ConfigError(file: jobFile, line: nil, message: "no job named \"\(job)\""))
             }
         }
-        var worst = ExitStatus.success
-        for config in selected {
-            guard let accountName = config.backup, let account = jobs.accounts[accountName] else { continue }
-            let renderer = ProgressRenderer(mode: output.progressMode, job: config.name)
-            do {
-                let report = try await backUp(config, account, renderer: renderer, logger: logger)
-                renderer.finish(report)
-                if report.outcome != .success { worst = worst.worse(.partialFailure) }
-                if let migrate = config.migrate {
-                    worst = worst.worse(try await replay(config, migrate, jobs: jobs, logger: logger))
-                }
-            } catch {
-                renderer.clearLine()
-                let failure = output.fail(error)
-                worst = worst.worse(ExitStatus(rawValue: failure.rawValue) ?? .internalError)
-            }
+        let planned = selected.compactMap { config -> PlannedJob? in
+            guard let name = config.backup, let source = jobs.accounts[name] else { return nil }
+            return PlannedJob(config: config, source: source, destination: config.migrate.flatMap { jobs.accounts[$0.to] })
         }
+        let lanes = parallel ?? jobs.parallel
+        let outcomes = await retry.runner(output: output, parallel: lanes).runAll(planned, parallel: lanes)
+        let worst = JobRunner.worst(outcomes)
         if worst != .success { throw ExitCode(worst.rawValue) }
     }
 }
 
-extension RunCommand {
-    /// Runs a backup job, again after a failure that waiting may cure (a dropped connection, a server
-    /// that throttles): the next attempt resumes where the last one stopped.
-    func backUp(_ config: JobConfig, _ account: AccountConfig, renderer: ProgressRenderer, logger: Logger)
-        async throws -> BackupReport
-    {
-        var attempt = 1
-        while true {
-            do {
-                return try await BackupJob(job: config, account: account, progress: renderer).run(logger: logger)
-            } catch {
-                guard attempt <= retries,
-                    let delay = RetryAdvice.delay(after: error, attempt: attempt, base: max(0, retryDelay))
-                else { throw error }
-                renderer.clearLine()
-                let (message, _) = ErrorReport.describe(error)
-                let wait = String(format: "%g", delay)
-                logger.warning("\(message); trying again in \(wait) s (attempt \(attempt + 1) of \(retries + 1))")
-                try await Task.sleep(for: .seconds(delay))
-                attempt += 1
-            }
-        }
-    }
+/// `--retries` and `--retry-delay`, shared by `run` and `batch`.
+struct RetryOptions: ParsableArguments {
+    @Option(
+        name: .long,
+        help: "Try a backup again this many times after a dropped connection or a server's throttling.")
+    var retries = 3
+    @Option(
+        name: .long,
+        help: "Seconds before the first retry, doubled each time, unless the server suggests a wait.")
+    var retryDelay = 30.0
 
-    /// The second half of a migrate job: the staging backup, just brought up to date, replayed into the
-    /// destination. A re-run resumes where an interrupted one stopped.
-    func replay(_ config: JobConfig, _ migrate: MigrateConfig, jobs: JobFile, logger: Logger) async throws -> ExitStatus {
-        let renderer = ProgressRenderer(
-            mode: output.progressMode, job: config.name, startVerb: "appending %ld messages")
-        do {
-            let job = ReplayJob(
-                directory: config.into!, destination: try jobs.account(named: migrate.to),
-                options: migrate.replayOptions, progress: renderer)
-            let report = try await job.run(logger: logger)
-            renderer.finish(report)
-            return report.outcome == .success ? .success : .partialFailure
-        } catch let interrupted as ReplayInterrupted {
-            renderer.finish(interrupted.report)
-            throw interrupted.underlying
-        }
+    /// A runner for jobs run `parallel` at a time: with several at once, progress comes as lines
+    /// (a line rewritten in place cannot show two jobs) and error lines name their job.
+    func runner(output: OutputOptions, parallel: Int) -> JobRunner {
+        let mode = output.progressMode
+        return JobRunner(
+            retries: retries, retryDelay: retryDelay, mode: parallel > 1 && mode == .terminal ? .lines : mode,
+            json: output.json, logger: output.makeLogger(), prefixErrors: parallel > 1)
     }
 }
 

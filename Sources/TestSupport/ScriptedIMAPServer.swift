@@ -179,8 +179,9 @@ public enum ScriptedServerError: Error, Sendable {
     case socket(Int32)
 }
 
-/// Blocking reads and writes on one accepted socket, with a small read buffer.
-private struct Connection {
+/// Blocking reads and writes on one accepted socket, with a small read buffer (the scripted IMAP and
+/// HTTP servers).
+struct Connection {
     let fd: Int32
     var buffer: [UInt8] = []
 

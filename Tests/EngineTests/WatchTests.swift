@@ -8,8 +8,9 @@ import Testing
 @Suite(.serialized) struct WatchTests {
     static let environment = ["MAILFERRY_WATCH_PASSWORD": "alice-pass"]
 
-    func jobFile(_ fixture: BackupFixture, extra: String) throws -> String {
-        let path = try fixture.writeJobFile(account: fixture.accountTable(passwordEnv: "MAILFERRY_WATCH_PASSWORD"))
+    func jobFile(_ fixture: BackupFixture, extra: String, accountExtra: String = "") throws -> String {
+        let path = try fixture.writeJobFile(
+            account: fixture.accountTable(passwordEnv: "MAILFERRY_WATCH_PASSWORD") + accountExtra + "\n")
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
         try handle.seekToEnd()
         try handle.write(contentsOf: Data("\n\(extra)\n".utf8))
@@ -67,11 +68,13 @@ import Testing
         #expect(try fixture.backupState() == (try await fixture.serverState()).filter { !$0.value.isEmpty })
     }
 
+    /// With one connection allowed per server, the IDLE connection (not counted) does not keep the
+    /// passes waiting.
     @Test func otherFoldersArePolledAndSIGINTStops() async throws {
         let fixture = try await BackupFixture.make()
         var generator = CorpusGenerator(seed: 72)
         try fixture.server.deliver(user: "alice", folder: "Lists", messages: [generator.message(ofSize: 1_500)])
-        let path = try jobFile(fixture, extra: "")
+        let path = try jobFile(fixture, extra: "", accountExtra: "max_connections = 1")
         let process = try MailFerryCLI.start(["watch", path, "--poll", "1", "--quiet"], environment: Self.environment)
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
 
