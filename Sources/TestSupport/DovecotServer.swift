@@ -72,11 +72,12 @@ public final class DovecotServer: @unchecked Sendable {
 
     let configuration: DovecotConfiguration
     let identity: DovecotIdentity
-    private let master: Process
-    private let watchdog: Process?
-    let state = LockedBox(MutableState())
+    let state: LockedBox<MutableState>
 
     struct MutableState {
+        /// The running master and its watchdog (new ones after `restart()`).
+        var master: Process
+        var watchdog: Process?
         var stopped = false
         /// Orders Maildir file names so Dovecot assigns UIDs in delivery order.
         var deliverySequence: UInt64 = 0
@@ -97,8 +98,7 @@ public final class DovecotServer: @unchecked Sendable {
         self.configurationPath = configuration.path
         self.logPath = configuration.logPath
         self.instanceName = configuration.instanceName
-        self.master = master
-        self.watchdog = watchdog
+        self.state = LockedBox(MutableState(master: master, watchdog: watchdog))
     }
 
     deinit {
@@ -106,7 +106,7 @@ public final class DovecotServer: @unchecked Sendable {
     }
 
     /// The pid of the Dovecot master process.
-    public var pid: Int32 { master.processIdentifier }
+    public var pid: Int32 { state.withLock { $0.master.processIdentifier } }
 
     /// Starts a server and returns once all four ports accept connections.
     ///
@@ -140,12 +140,7 @@ public final class DovecotServer: @unchecked Sendable {
                 let master = try launch(dovecot, configuration)
                 switch waitUntilListening(master, configuration) {
                 case .ready:
-                    let watchdog = try? ExitCleanup.startWatchdog(
-                        masterPID: master.processIdentifier, directory: directory, instanceName: instanceName)
-                    ExitCleanup.register(
-                        .init(
-                            masterPID: master.processIdentifier, watchdogPID: watchdog?.processIdentifier,
-                            directory: directory, instanceName: instanceName, configurationPath: configuration.path))
+                    let watchdog = watch(master, configuration)
                     return DovecotServer(configuration: configuration, master: master, watchdog: watchdog)
                 case .portTaken(let reason):
                     lastFailure = reason
@@ -171,12 +166,49 @@ public final class DovecotServer: @unchecked Sendable {
             return state.stopped
         }
         guard !alreadyStopped else { return }
+        bringDown()
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// Stops Dovecot and starts it again on the same ports with the same mail, as a server restart
+    /// looks to clients: connections drop, and for `downSeconds` nothing answers.
+    public func restart(downSeconds: Double = 0) throws {
+        bringDown()
+        if downSeconds > 0 { usleep(UInt32(downSeconds * 1_000_000)) }
+        guard let dovecot = Subprocess.locate("dovecot") else { throw DovecotServerError.missingProgram("dovecot") }
+        let master = try Self.launch(dovecot, configuration)
+        guard case .ready = Self.waitUntilListening(master, configuration) else {
+            Self.terminate(master, configuration)
+            throw DovecotServerError.startFailed(reason: "no restart", logTail: logTail())
+        }
+        let watchdog = Self.watch(master, configuration)
+        state.withLock {
+            $0.master = master
+            $0.watchdog = watchdog
+        }
+    }
+
+    /// Kills the master, its children and the watchdog; the directory stays.
+    private func bringDown() {
         ExitCleanup.unregister(instanceName)
+        let (master, watchdog) = state.withLock { ($0.master, $0.watchdog) }
         if let watchdog, watchdog.isRunning {
             kill(watchdog.processIdentifier, SIGKILL)
         }
         Self.terminate(master, configuration)
-        try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// A watchdog that stops `master` if this process dies, and the exit hook's record of it.
+    private static func watch(_ master: Process, _ configuration: DovecotConfiguration) -> Process? {
+        let watchdog = try? ExitCleanup.startWatchdog(
+            masterPID: master.processIdentifier, directory: configuration.directory,
+            instanceName: configuration.instanceName)
+        ExitCleanup.register(
+            .init(
+                masterPID: master.processIdentifier, watchdogPID: watchdog?.processIdentifier,
+                directory: configuration.directory, instanceName: configuration.instanceName,
+                configurationPath: configuration.path))
+        return watchdog
     }
 
     /// Whether `stop()` has run.

@@ -40,7 +40,7 @@ import Testing
         }
     }
 
-    @Test func idleArchivesNewMailSurvivesADropAndStopsOnSIGTERM() async throws {
+    @Test func idleArchivesNewMailSurvivesADropAndARestartAndStopsOnSIGTERM() async throws {
         let fixture = try await BackupFixture.make()
         var generator = CorpusGenerator(seed: 71)
         try fixture.server.deliver(user: "alice", folder: "INBOX", messages: (0..<3).map { _ in generator.message(ofSize: 2_000) })
@@ -57,6 +57,12 @@ import Testing
         _ = try fixture.server.doveadm(["kick", "alice"])
         try fixture.server.deliver(user: "alice", folder: "INBOX", messages: [generator.message(ofSize: 3_500)])
         #expect(try await waitForFiles(fixture, folder: "INBOX", count: 5), "no pass after the connection was dropped")
+
+        // The server restarts, away for two seconds: the watch waits, connects again and carries on.
+        let server = fixture.server
+        try await offPool { try server.restart(downSeconds: 2) }
+        try fixture.server.deliver(user: "alice", folder: "INBOX", messages: [generator.message(ofSize: 2_500)])
+        #expect(try await waitForFiles(fixture, folder: "INBOX", count: 6), "no pass after the server restarted")
 
         kill(process.processIdentifier, SIGTERM)
         let status = try await waitForExit(process)
