@@ -104,3 +104,14 @@ extension Catalog {
         }
     }
 }
+
+extension Catalog {
+    /// Bytes of new mail the account's runs started since `since` recorded (finished runs only).
+    public func bytesFetched(accountID: Int64, since: Int64) throws -> Int64 {
+        try pool.read { db in
+            try Int64.fetchOne(
+                db, sql: "SELECT COALESCE(SUM(bytes_new), 0) FROM runs WHERE account_id = ? AND started_at >= ?",
+                arguments: [accountID, since]) ?? 0
+        }
+    }
+}

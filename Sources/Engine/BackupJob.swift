@@ -157,6 +157,7 @@ public struct BackupJob: Sendable {
         var existing = Dictionary(
             try catalog.folders(accountID: accountID).map { ($0.rawName, $0) }, uniquingKeysWith: { a, _ in a })
         var takenPaths = try catalog.folderPaths(accountID: accountID)
+        let budget = try ByteBudget.forRun(of: account, accountID: accountID, catalog: catalog, now: clock())
         let accountDirectory = PathComponent.escape(account.name)
         var reports: [FolderReport] = []
         for (index, mailbox) in chosen.enumerated() {
@@ -175,6 +176,7 @@ public struct BackupJob: Sendable {
                 folderDirectory: accountDirectory + "/" + record.path, progress: progress, clock: clock,
                 journal: journal)
             backup.fullPass = fullPass
+            backup.budget = budget
             do {
                 let report = try await backup.run(index: index + 1, count: chosen.count)
                 reports.append(report)
@@ -212,6 +214,8 @@ public struct BackupJob: Sendable {
                 let maildrop = try POP3Backup(
                     catalog: catalog, archives: archives, account: account, accountID: accountRecord.id!, progress: progress,
                     clock: clock, journal: journal)
+                maildrop.budget = try ByteBudget.forRun(
+                    of: account, accountID: accountRecord.id!, catalog: catalog, now: clock())
                 backup = maildrop
                 progress.report(.connected(account: account.name, folders: 1))
                 let deletions = try await maildrop.run(session)

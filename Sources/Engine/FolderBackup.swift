@@ -33,6 +33,10 @@ final class FolderBackup {
     let journal: WriteJournal?
     /// Opens the folder even when LIST-STATUS says nothing changed.
     var fullPass = false
+    /// The account's `max_bytes_per_day`, shared with the run's other folders.
+    var budget: ByteBudget?
+    /// The budget held new messages back: the folder is not complete.
+    var heldBack = false
     var report: FolderReport
 
     // State of one pass.
@@ -128,7 +132,7 @@ final class FolderBackup {
         try await refreshFlags(selected: selected)
         try await detectExpunges(exists: selected.exists)
 
-        if report.failedMessages.isEmpty {
+        if report.failedMessages.isEmpty, !heldBack {
             record.uidValidity = uidValidity
             record.uidNext = selected.uidNext.map(Int64.init) ?? listed.status["UIDNEXT"].map(Int64.init)
             record.serverMessages = Int64(selected.exists)
@@ -172,6 +176,17 @@ final class FolderBackup {
         guard !expected.isEmpty else {
             highWater = max(after, sizes.keys.max() ?? after)
             return
+        }
+        if let budget {
+            let taken = budget.take(expected.map { sizes[$0] ?? 0 })
+            if taken < expected.count {
+                let left = expected[taken...]
+                report.notes.append(ByteBudget.note(left: left.count, bytes: left.reduce(0) { $0 + (sizes[$1] ?? 0) }))
+                heldBack = true
+                expected = Array(expected[..<taken])
+                expectedSet = Set(expected)
+                guard !expected.isEmpty else { return }
+            }
         }
         let totalBytes = expected.reduce(Int64(0)) { $0 + (sizes[$1] ?? 0) }
         progress.report(

@@ -38,6 +38,9 @@ public struct AccountConfig: Sendable, Hashable {
     /// At most this many connections to the account's server (host and port) at once, whoever opens
     /// them (`max_connections`, of the account or the job file).
     public var maxConnections: Int
+    /// `max_bytes_per_day`: at most this many bytes of new mail downloaded in any 24 hours, counted
+    /// over the runs in the backup's catalog (a budget like Gmail's about 2.5 GB a day).
+    public var maxBytesPerDay: Int64?
 
     public init(
         name: String, mailProtocol: MailProtocol, endpoint: Endpoint, user: String, secret: SecretSource,
@@ -228,7 +231,7 @@ public struct JobFile: Sendable {
     static let accountKeys: Set<String> = [
         "provider", "protocol", "host", "port", "tls", "user", "auth", "token_command", "password_env",
         "password_command", "password_file", "ca_file", "keep_on_server", "max_messages", "max_bytes",
-        "max_connections", "client_id", "scope", "device_endpoint", "token_endpoint", "token_file",
+        "max_connections", "client_id", "scope", "device_endpoint", "token_endpoint", "token_file", "max_bytes_per_day",
     ]
     static let jobKeys = Set([
         "name", "backup", "into", "formats", "include", "exclude", "migrate", "prune_gone_after_days", "poll", "every",
@@ -291,9 +294,11 @@ public struct JobFile: Sendable {
         let caFile = try table.string("ca_file").map { resolve($0, base) }
         let endpoint = Endpoint(host: host, port: port, tls: tls, caFile: caFile)
         let pop3 = try parsePOP3Policy(&table, mailProtocol: mailProtocol)
-        return AccountConfig(
+        var account = AccountConfig(
             name: name, mailProtocol: mailProtocol, endpoint: endpoint, user: user, secret: secret, pop3: pop3,
             auth: auth, provider: preset?.name)
+        account.maxBytesPerDay = try table.bytes("max_bytes_per_day")
+        return account
     }
 
     /// A password account needs exactly one `password_*` key; an OAuth2 account needs `token_command`
@@ -417,12 +422,7 @@ public struct JobFile: Sendable {
             guard count > 0 else { throw table.error("max_messages", "must be at least 1") }
             policy.maxMessages = count
         }
-        if let value = table.value("max_bytes") {
-            guard let bytes = value.int.map(Int64.init) ?? value.string.flatMap(ByteSize.parse), bytes > 0 else {
-                throw table.error("max_bytes", "must be a number of bytes or a size like \"500MB\"")
-            }
-            policy.maxBytes = bytes
-        }
+        if let bytes = try table.bytes("max_bytes") { policy.maxBytes = bytes }
         return policy
     }
 

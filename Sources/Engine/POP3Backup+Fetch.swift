@@ -22,6 +22,15 @@ extension POP3Backup {
             report.notes.append(
                 "max_messages/max_bytes reached: \(wanted.count - chosen.count) new messages left for the next run")
         }
+        if let budget {
+            let taken = budget.take(chosen.map { Int64($0.size) })
+            if taken < chosen.count {
+                let left = chosen[taken...]
+                limited = true
+                report.notes.append(ByteBudget.note(left: left.count, bytes: left.reduce(0) { $0 + Int64($1.size) }))
+                chosen = Array(chosen[..<taken])
+            }
+        }
         return chosen
     }
 

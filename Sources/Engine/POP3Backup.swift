@@ -56,6 +56,8 @@ final class POP3Backup {
     var pipeline: BatchPipeline?
     var current: (message: ServerMessage, inFlight: InFlightMessage, header: HeaderCapture)?
     var limited = false
+    /// The account's `max_bytes_per_day`.
+    var budget: ByteBudget?
     /// Messages saved in an earlier run whose headers on the server match the archive.
     var confirmed: Set<Int> = []
     var mbox: MboxFile?

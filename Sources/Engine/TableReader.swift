@@ -56,6 +56,16 @@ struct TableReader {
         return int
     }
 
+    /// A size in bytes, more than zero: an integer, or a whole number with a unit (`"500MB"`,
+    /// `"2500MB"`, `"2GiB"`).
+    mutating func bytes(_ key: String) throws(ConfigError) -> Int64? {
+        guard let value = value(key) else { return nil }
+        guard let bytes = value.int.map(Int64.init) ?? value.string.flatMap(ByteSize.parse), bytes > 0 else {
+            throw error(key, "must be a number of bytes or a size like \"500MB\"")
+        }
+        return bytes
+    }
+
     /// A duration in seconds: an integer, or a string such as `"90s"`, `"5m"`, `"1h"`, `"1d"`; at
     /// least one second.
     mutating func seconds(_ key: String) throws(ConfigError) -> Int64? {
