@@ -69,7 +69,12 @@ final class FolderReplay {
         var unknown: [ReplayCandidate] = []
         var todo: [ReplayCandidate] = []
         for candidate in candidates {
-            if let entry = log[candidate.sha256], entry.state == .done,
+            if let limit = status.appendLimit, candidate.size > limit {
+                let source = sourceNames[candidate.folderID] ?? "?"
+                report.tooBig.append(
+                    "\(source) UID \(candidate.uid): \(candidate.size) bytes, over the destination's APPENDLIMIT of "
+                        + "\(limit) bytes: not appended")
+            } else if let entry = log[candidate.sha256], entry.state == .done,
                 entry.uidValidity == nil || entry.uidValidity == status.uidValidity
             {
                 report.alreadyRestored += 1
@@ -119,7 +124,7 @@ final class FolderReplay {
             do {
                 let fingerprint = try MessageFingerprint(file: file)
                 guard fingerprint.exact.sha256 == candidate.sha256 else {
-                    fail(candidate, "the archived file \(file.path) does not match its catalog hash (damaged copy)")
+                    fail(candidate, "the archived copy \(file.path) does not match its catalog hash (damaged copy)")
                     continue
                 }
                 items.append(
@@ -142,74 +147,6 @@ final class FolderReplay {
         return Set(readable.filter { found[$0.sha256] == nil }.map(\.placementID))
     }
 
-    /// A message ready to append: its archive file checked against the catalog.
-    struct Ready {
-        var candidate: ReplayCandidate
-        var file: ArchivedMessageFile
-        var request: AppendRequest
-    }
-
-    func append(_ batch: [ReplayCandidate], uidValidity: Int64?) async throws {
-        var ready: [Ready] = []
-        for candidate in batch {
-            guard let file = open(candidate) else { continue }
-            guard let date = InternalDate(candidate.internalDate) else {
-                fail(candidate, "the catalog's INTERNALDATE \"\(candidate.internalDate)\" is unreadable")
-                continue
-            }
-            do {
-                guard try MessageFingerprint(file: file, normalizing: false).exact.sha256 == candidate.sha256 else {
-                    fail(candidate, "the archived file \(file.path) does not match its catalog hash (damaged copy)")
-                    continue
-                }
-            } catch {
-                fail(candidate, "\(error)")
-                continue
-            }
-            let flags = candidate.flags.split(separator: " ").filter { $0.lowercased() != "\\recent" }.map {
-                Flag(String($0))
-            }
-            ready.append(
-                Ready(
-                    candidate: candidate, file: file,
-                    request: AppendRequest(mailbox: mailbox, flags: flags, date: date, size: Int(candidate.size))))
-        }
-        guard !ready.isEmpty else { return }
-        try catalog.recordReplay(
-            ready.map { ReplayLogEntry(sha256: $0.candidate.sha256, state: .pending, uidValidity: uidValidity) },
-            destination: destination.identity, folder: folderKey, now: clock())
-        var done: [ReplayLogEntry] = []
-        var refused: [Data] = []
-        do {
-            try await destination.session.append(ready.map(\.request), window: options.appendWindow) { index in
-                let file = ready[index].file
-                try file.rewind()
-                return { buffer in try file.read(into: buffer) }
-            } completed: { index, outcome in
-                let candidate = ready[index].candidate
-                switch outcome {
-                case .appended(let validity, let uid):
-                    done.append(
-                        ReplayLogEntry(
-                            sha256: candidate.sha256, state: .done,
-                            uidValidity: validity.map(Int64.init) ?? uidValidity,
-                            uid: uid.map(Int64.init)))
-                    report.appended += 1
-                    report.appendedBytes += candidate.size
-                    progress.report(.messageSaved(bytes: Int(candidate.size)))
-                case .refused(let status, let text):
-                    refused.append(candidate.sha256)
-                    fail(candidate, "APPEND refused: \(status.rawValue) \(text)")
-                }
-            }
-        } catch {
-            // What the server confirmed is recorded; the rest stays pending and is looked up next time.
-            try? record(done: done, refused: refused)
-            throw error
-        }
-        try record(done: done, refused: refused)
-    }
-
     func record(done: [ReplayLogEntry], refused: [Data]) throws {
         try catalog.recordReplay(done, destination: destination.identity, folder: folderKey, now: clock())
         try catalog.forgetPendingReplay(refused, destination: destination.identity, folder: folderKey)
@@ -226,7 +163,7 @@ final class FolderReplay {
             guard file.size == Int(candidate.size) else {
                 fail(
                     candidate,
-                    "the archived file \(file.path) is \(file.size) bytes, the catalog says \(candidate.size)")
+                    "the archived copy \(file.path) is \(file.size) bytes, the catalog says \(candidate.size)")
                 return nil
             }
             return file

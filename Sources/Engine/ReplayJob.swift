@@ -89,7 +89,8 @@ public struct ReplayJob: Sendable {
                 report: report, underlying: AccountError(account: destination.name, underlying: error))
         }
         report.seconds = Date().timeIntervalSince(started)
-        if report.failedFolders > 0 || report.failedMessages > 0 { report.outcome = .partial }
+        // A message the destination cannot take is mail not restored: the run is partial, not a success.
+        if report.failedFolders > 0 || report.failedMessages > 0 || report.tooBig > 0 { report.outcome = .partial }
         return report
     }
 }

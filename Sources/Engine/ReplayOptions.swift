@@ -9,8 +9,11 @@ public struct ReplayOptions: Sendable, Hashable {
     /// Messages and bytes per replay-log batch (pending rows, then the APPENDs, then done rows).
     public var batchMessages = 64
     public var batchBytes = 16 << 20
-    /// APPENDs in flight at once.
+    /// APPEND commands in flight at once.
     public var appendWindow = 16
+    /// Messages and bytes per MULTIAPPEND command (RFC 3502) when the destination offers it; 1 turns it off.
+    public var multiAppendMessages = 16
+    public var multiAppendBytes: Int64 = 4 << 20
     /// Up to this many messages are looked up on the destination one by one (SEARCH); more, and the
     /// folder's Message-IDs and sizes are fetched in one pass.
     public var searchLookupLimit = 32

@@ -11,7 +11,7 @@ public final class CuttingProxy: Sendable {
     public let host = "127.0.0.1"
     public let port: Int
     private let listener: Int32
-    private let state = LockedBox((stopped: false, cuts: 0, sockets: [Int32]()))
+    private let state = LockedBox((stopped: false, cuts: 0, sockets: [Int32](), armed: true))
 
     public init(targetPort: Int, cutAt: String) throws {
         (listener, port) = try LoopbackPorts.listening()
@@ -24,6 +24,9 @@ public final class CuttingProxy: Sendable {
 
     /// How many connections were cut.
     public var cuts: Int { state.withLock { $0.cuts } }
+
+    /// From now on, relays everything: a re-run reaches the server through the same address.
+    public func disarm() { state.withLock { $0.armed = false } }
 
     public func stop() {
         let sockets = state.withLock { state -> [Int32]? in
@@ -88,7 +91,9 @@ public final class CuttingProxy: Sendable {
             while let lf = pending.firstIndex(of: 0x0A) {
                 let line = Array(pending[...lf])
                 pending.removeSubrange(...lf)
-                if line.count >= prefix.count, line.prefix(prefix.count).map(Self.uppercased) == prefix {
+                if line.count >= prefix.count, line.prefix(prefix.count).map(Self.uppercased) == prefix,
+                    state.withLock({ $0.armed })
+                {
                     state.withLock { $0.cuts += 1 }
                     shutdown(client, Int32(SHUT_RDWR))
                     shutdown(server, Int32(SHUT_RDWR))
