@@ -10,7 +10,7 @@ extension FolderReplay {
     /// A message ready to append: its archive file checked against the catalog.
     struct Ready {
         var candidate: ReplayCandidate
-        var file: ArchivedMessageFile
+        var file: any ArchivedMessage
         var request: AppendRequest
     }
 

@@ -21,7 +21,7 @@ final class FolderReplay {
     let destination: ReplayDestination
     let source: ReplaySource
     let catalog: Catalog
-    let store: MaildirStore
+    let archives: ArchiveSet
     let plan: FolderPlan
     let options: ReplayOptions
     let progress: any ProgressSink
@@ -31,13 +31,13 @@ final class FolderReplay {
     let sourceNames: [Int64: String]
 
     init(
-        destination: ReplayDestination, source: ReplaySource, store: MaildirStore, plan: FolderPlan,
+        destination: ReplayDestination, source: ReplaySource, archives: ArchiveSet, plan: FolderPlan,
         options: ReplayOptions, progress: any ProgressSink, clock: @escaping @Sendable () -> Int64
     ) {
         self.destination = destination
         self.source = source
         self.catalog = source.catalog
-        self.store = store
+        self.archives = archives
         self.plan = plan
         self.options = options
         self.progress = progress
@@ -152,14 +152,14 @@ final class FolderReplay {
         try catalog.forgetPendingReplay(refused, destination: destination.identity, folder: folderKey)
     }
 
-    /// The archive file of a placement, or nil (reported) when it is missing or not the size the catalog says.
-    func open(_ candidate: ReplayCandidate) -> ArchivedMessageFile? {
-        guard let path = candidate.maildirPath else {
-            fail(candidate, "the backup holds no file for it")
-            return nil
-        }
+    /// The archived copy of a placement (Maildir file or mbox entry), or nil (reported) when it is missing or
+    /// not the size the catalog says.
+    func open(_ candidate: ReplayCandidate) -> (any ArchivedMessage)? {
         do {
-            let file = try ArchivedMessageFile(store: store, relative: path)
+            guard let file = try archives.open(candidate) else {
+                fail(candidate, "the backup holds no copy of it")
+                return nil
+            }
             guard file.size == Int(candidate.size) else {
                 fail(
                     candidate,

@@ -55,7 +55,7 @@ public struct ReplayJob: Sendable {
         defer { withExtendedLifetime(lock) {} }
         var report = ReplayReport(
             source: source.account.name, destination: destination.name, directory: directory, dryRun: options.dryRun)
-        let store = MaildirStore(root: (directory as NSString).appendingPathComponent("maildir"))
+        let archives = ArchiveSet(directory: directory, formats: Array(ArchiveSet.formats))
         do {
             try await source.connect(to: destination, mapping: options.mapping, logger: logger) {
                 target, mappings, plans in
@@ -63,7 +63,7 @@ public struct ReplayJob: Sendable {
                 progress.report(.connected(account: destination.name, folders: plans.count))
                 for (index, plan) in plans.enumerated() {
                     let replay = FolderReplay(
-                        destination: target, source: source, store: store, plan: plan, options: options,
+                        destination: target, source: source, archives: archives, plan: plan, options: options,
                         progress: progress, clock: clock)
                     do {
                         report.folders.append(try await replay.run(index: index + 1, count: plans.count))

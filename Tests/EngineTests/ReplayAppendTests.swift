@@ -173,6 +173,30 @@ import Testing
             ])
     }
 
+    /// A backup that keeps only mbox: the bytes come from the mbox entries, unquoted, exactly as served.
+    @Test func aRestoreFromAnMboxOnlyBackupIsByteExact() async throws {
+        let fixture = try await ReplayFixture.make()
+        fixture.backup.job.formats = ["mbox"]
+        let date = Date(timeIntervalSince1970: 1_700_000_000)
+        let tricky = [
+            "From: a@example.org\r\nSubject: quoting\r\n\r\nFrom the start\r\n>From quoted once\r\n>>From twice\r\nend",
+            "From: b@example.org\r\nSubject: last line\r\n\r\nbody\r\nFrom \r\n",
+            "Subject: bare LF\n\nFrom here\n>From there\n",
+        ].map { CorpusMessage($0, flags: ["\\Flagged", "$Tricky"], internalDate: date) }
+        try fixture.source.deliver(user: "alice", folder: "INBOX", messages: tricky)
+        try loadReplayCorpus(fixture.source, extra: 20)
+        try await fixture.backUp()
+        let catalog = try fixture.backup.catalog()
+        #expect(
+            try catalog.rows("SELECT COUNT(*) FROM placements WHERE maildir_path IS NOT NULL")[0][0] == 0.databaseValue)
+        let alice = try await fixture.alice()
+        let report = try await fixture.restore()
+        #expect(report.outcome == .success, "\(report.folders.flatMap(\.failedMessages))")
+        #expect(report.appended == alice.messageCount)
+        let bob = try await fixture.bobState()
+        #expect(bob.contents.filter { !$0.value.isEmpty } == alice.contents.filter { !$0.value.isEmpty })
+    }
+
     /// bob's server takes keywords of at most 12 characters: a message with a longer one is refused (inside
     /// a MULTIAPPEND, then alone), appended again without it, and the report says what was dropped.
     @Test func aKeywordTheDestinationRefusesIsDroppedForThatMessageAndReported() async throws {
