@@ -9,6 +9,8 @@ struct FolderPlan: Sendable {
     var destination: String
     var sources: [FolderRecord]
     var exists: Bool
+    /// Messages the labels policy puts only into other folders of the run.
+    var elsewhere: Set<Data> = []
 }
 
 /// Replays the selected messages of some source folders into one destination folder.
@@ -54,6 +56,7 @@ final class FolderReplay {
         let candidates = selected.candidates
         report.filteredOut = selected.filteredOut
         report.merged = selected.merged
+        report.elsewhere = selected.elsewhere
         // An empty source folder is recreated; one the filters emptied is not.
         guard !candidates.isEmpty || (selected.sourceIsEmpty && source.selection.isUnfiltered) else { return report }
         report.created = !plan.exists

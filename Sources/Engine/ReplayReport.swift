@@ -20,6 +20,8 @@ public struct ReplayFolderReport: Codable, Sendable, Hashable {
     public var filteredOut = 0
     /// The same message in several source folders that map here: appended once.
     public var merged = 0
+    /// Messages the labels policy puts into another folder of this run instead (Gmail's All Mail).
+    public var elsewhere = 0
     /// Messages larger than the destination folder's APPENDLIMIT (RFC 7889), with their size: not sent.
     public var tooBig: [String] = []
     /// Messages appended without keywords the destination refused (RFC 9051 §7.1, PERMANENTFLAGS), saying which.
