@@ -43,6 +43,10 @@ public struct ReplayReport: Codable, Sendable {
     public var destination: String
     public var directory: String
     public var dryRun: Bool
+    /// The catalog's run number (its `runs` row), which names the report file; nil in a dry run.
+    public var run: Int64?
+    /// Seconds since 1970 (the catalog's run start).
+    public var startedAt: Int64 = 0
     public var seconds: Double = 0
     public var outcome: BackupReport.Outcome = .success
     /// Where every source folder goes, excluded ones included.

@@ -91,7 +91,7 @@ extension RunCommand {
         do {
             let job = ReplayJob(
                 directory: config.into!, destination: try jobs.account(named: migrate.to),
-                options: migrate.replayOptions, progress: renderer)
+                options: migrate.replayOptions, name: config.name, progress: renderer)
             let report = try await job.run(logger: logger)
             renderer.finish(report)
             return report.outcome == .success ? .success : .partialFailure

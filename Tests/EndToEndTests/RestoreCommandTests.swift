@@ -86,6 +86,18 @@ import Testing
         #expect(object["event"] as? String == "report")
         #expect((report["folders"] as? [[String: Any]])?.allSatisfy { $0["appended"] as? Int == 0 } == true)
 
+        // Both restores are runs of the backup directory, as backups are; the dry run left none.
+        let runs = try await setup.mailferry(["runs", setup.backup])
+        #expect(runs.status == 0)
+        #expect(runs.stdout.components(separatedBy: "restore to bob").count == 3, "\(runs.stdout)")
+        #expect(runs.stdout.contains("nightly"))
+        let shown = try await setup.mailferry(["report", setup.backup])
+        #expect(shown.status == 0, "\(shown.stderr)")
+        #expect(
+            shown.stdout.contains("restore of alice into bob") && shown.stdout.contains("success: 0 messages appended"))
+        let first = try await setup.mailferry(["report", setup.backup, "--run", "2", "--json"])
+        #expect(first.stdout.contains("\"appended\" : 20"), "\(first.stdout)")
+
         let verify = try await setup.mailferry([
             "verify", setup.backup, "--config", setup.path, "--to", "bob", "--automap", "--map",
             "/^Archive/(\\d+)$/=Archives/$1",
