@@ -26,6 +26,9 @@ public struct MessageSelection: Sendable, Hashable {
     public var subject: String?
     /// An FTS5 query over subject, addresses and the text of the message.
     public var search: String?
+    /// Phrases of the search the index cannot decide (it keeps no positions, see `SearchQuery`): the caller
+    /// confirms them on each candidate's text.
+    public var phrases: [SearchTerm] = []
     /// Also messages expunged from their folder on the server since they were backed up.
     public var includeGone: Bool
 
@@ -98,6 +101,8 @@ public struct ReplayCandidate: Sendable, Hashable {
     public var maildirPath: String?
     /// Its mbox entry, when the backup keeps mbox.
     public var mbox: MboxLocation?
+    /// The message's row in the messages table.
+    public var messageRow: Int64
 }
 
 extension Catalog {
@@ -116,7 +121,7 @@ extension Catalog {
         arguments = StatementArguments([folderID]) + arguments
         let sql = """
             SELECT p.id, p.folder_id, p.uid, m.sha256, m.size, m.message_id, p.flags, p.internal_date, p.maildir_path,
-                p.mbox_path, p.mbox_offset, p.mbox_length
+                p.mbox_path, p.mbox_offset, p.mbox_length, m.id
             FROM placements p JOIN messages m ON m.id = p.message_id
             WHERE \(conditions.joined(separator: " AND "))
             ORDER BY p.uid_validity, p.uid
@@ -126,7 +131,8 @@ extension Catalog {
                 ReplayCandidate(
                     placementID: row[0], folderID: row[1], uid: row[2], sha256: row[3], size: row[4], messageID: row[5],
                     flags: row[6], internalDate: row[7], maildirPath: row[8],
-                    mbox: (row[9] as String?).map { MboxLocation(path: $0, offset: row[10], length: row[11]) })
+                    mbox: (row[9] as String?).map { MboxLocation(path: $0, offset: row[10], length: row[11]) },
+                    messageRow: row[12])
             }
         }
     }

@@ -11,6 +11,8 @@ struct ReplaySource {
     let folders: [FolderRecord]
     let selection: MessageSelection
     let labels: LabelPolicy
+    /// Reads message text back, to confirm a search's phrases.
+    let reader: ArchiveReader
 
     /// Checks the options and opens the backup; nothing is written.
     init(directory: String, options: ReplayOptions) throws {
@@ -18,6 +20,7 @@ struct ReplaySource {
         labels = options.labels
         _ = try FolderMapper(options: options.mapping, destination: DestinationLayout(delimiter: nil))
         catalog = try Catalog.existing(directory: directory)
+        reader = ArchiveReader(directory: directory, catalog: catalog)
         try catalog.check(selection)
         let accounts = try catalog.accounts()
         if let name = options.sourceAccount {
@@ -103,7 +106,10 @@ struct ReplaySource {
         var selected = Selected()
         var seen = Set<Data>()
         for folder in plan.sources {
-            let taken = try catalog.replayCandidates(folderID: folder.id!, selection: selection)
+            // A message whose text cannot be read is kept: its APPEND then fails with the reason, never silently.
+            let taken = try catalog.replayCandidates(folderID: folder.id!, selection: selection).filter {
+                (try? reader.matches(selection.phrases, message: $0.messageRow)) ?? true
+            }
             let all = try catalog.placementCount(folderID: folder.id!, includeGone: selection.includeGone)
             if all > 0 { selected.sourceIsEmpty = false }
             selected.filteredOut += all - taken.count

@@ -63,7 +63,10 @@ struct ReplayArguments: ParsableArguments {
         name: .customLong("match-subject"),
         help: ArgumentHelp("Only messages whose Subject contains this text.", valueName: "text"))
     var matchSubject: String?
-    @Option(help: ArgumentHelp("Only messages matching this full-text query (SQLite FTS5 syntax).", valueName: "query"))
+    @Option(
+        help: ArgumentHelp(
+            "Only messages matching this query, as in mailferry search: words, prefix*, \"phrases\", subject:/from:/to:/body:.",
+            valueName: "query"))
     var search: String?
     @Option(
         help: ArgumentHelp(

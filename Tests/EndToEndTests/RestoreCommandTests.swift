@@ -128,8 +128,8 @@ import Testing
         #expect(badRule.status == 64)
         let badDate = try await setup.restore(["--since", "yesterday"])
         #expect(badDate.status == 2 && badDate.stderr.contains("filter since"))
-        let badSearch = try await setup.restore(["--search", "\"unbalanced"])
-        #expect(badSearch.status == 2 && badSearch.stderr.contains("not a valid full-text query"))
+        let badSearch = try await setup.restore(["--search", "?! --"])
+        #expect(badSearch.status == 2 && badSearch.stderr.contains("filter search: \"?! --\" has no words"))
         let badRegex = try await setup.restore(["--map", "/(unclosed/=x"])
         #expect(badRegex.status == 2 && badRegex.stderr.contains("map rule"))
         let noBackup = try await setup.mailferry([

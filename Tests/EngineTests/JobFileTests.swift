@@ -116,7 +116,7 @@ struct JobFileTests {
             ])
         let selection = try migrate.filter.selection()
         #expect(selection.maxSize == 50_000_000 && selection.minSize == 100 && selection.flags == ["\\Seen"])
-        #expect(selection.since == 1_546_300_800 && selection.search == "invoice")
+        #expect(selection.since == 1_546_300_800 && selection.search == "\"invoice\"")
 
         let staged = try JobFile.parse(Self.migrate + "staging = \"/srv/staging\"\n", path: "/etc/jobs.toml")
         #expect(staged.jobs[0].into == "/srv/staging" && staged.jobs[0].migrate?.mapping.rules == [])

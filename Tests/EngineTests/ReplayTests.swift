@@ -293,4 +293,31 @@ import Testing
         let again = try await fixture.restore(options)
         #expect(again.appended == 0)
     }
+
+    /// A phrase in `search`: the index finds messages with both words, the text decides which hold them in order.
+    @Test func aSearchPhraseRestoresOnlyMessagesWithThePhrase() async throws {
+        let fixture = try await ReplayFixture.make()
+        let date = Date(timeIntervalSince1970: 1_690_000_000)
+        let texts = [
+            ("Figures", "Here is the quarterly report for Q3."),
+            ("Quarterly report attached", "See the attachment."),
+            ("Report", "The report is not quarterly this time."),
+            ("Other", "Nothing to see."),
+        ]
+        let messages = texts.enumerated().map { index, text in
+            CorpusMessage(
+                "From: boss@example.org\r\nSubject: \(text.0)\r\nMessage-ID: <p\(index)@example.org>\r\n\r\n\(text.1)\r\n",
+                internalDate: date)
+        }
+        try fixture.source.deliver(user: "alice", folder: "INBOX", messages: messages)
+        try await fixture.backUp()
+        var options = ReplayOptions()
+        options.filter.search = "\"quarterly report\""
+        let report = try await fixture.restore(options)
+        #expect(report.outcome == .success)
+        #expect(report.appended == 2 && report.filteredOut == 2)
+        let bob = try await fixture.bobState()
+        let expected = Set([0, 1].map { SHA256Hasher.hash(messages[$0].servedBytes).hex })
+        #expect(Set(bob["INBOX"]?.values.map(\.sha256) ?? []) == expected)
+    }
 }
