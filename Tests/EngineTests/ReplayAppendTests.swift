@@ -226,4 +226,98 @@ import Testing
         #expect(served(6) == ["\\Flagged", "$Short"])
         #expect(bob.count == 8)
     }
+
+    /// A destination that refuses to CREATE a folder whose parent is missing (RFC 9051 §6.3.4 lets a server
+    /// create parents itself, Dovecot does, so the server is scripted): the replay creates `A`, then `A/B`,
+    /// then `A/B/C`, and appends into it.
+    @Test func parentsAreCreatedFirstWhenTheServerRefusesAFolderWithoutThem() async throws {
+        let fixture = try await ReplayFixture.make()
+        let date = Date(timeIntervalSince1970: 1_700_000_000)
+        let messages = (0..<3).map { index in
+            CorpusMessage(
+                "From: a@example.org\r\nSubject: deep \(index)\r\n\r\nline one\r\nline two\r\n", internalDate: date)
+        }
+        try fixture.source.deliver(user: "alice", folder: "Projects", messages: messages)
+        try await fixture.backUp()
+        let server = try ScriptedIMAPServer(script: [
+            .send("* OK [CAPABILITY IMAP4rev1 LITERAL+ UIDPLUS NAMESPACE] ready\r\n"),
+            .respond(ParentRefusingServer().answer),
+        ])
+        defer { server.stop() }
+        fixture.bob.endpoint = Endpoint(
+            host: server.host, port: server.port, tls: .none, connectTimeoutSeconds: 5, readTimeoutSeconds: 30)
+        var options = ReplayOptions()
+        options.mapping.rules = [FolderMapRule(.exact("Projects"), to: "A/B/C")]
+        options.mapping.include = ["Projects"]
+        let report = try await fixture.restore(options)
+        #expect(report.outcome == .success, "\(report.folders.compactMap(\.error))")
+        #expect(report.appended == 3)
+        let creates = server.transcripts.flatMap { $0 }.compactMap { line -> String? in
+            let words = line.split(separator: " ")
+            return words.count == 3 && words[1] == "CREATE" ? String(words[2]) : nil
+        }
+        #expect(creates == ["A/B/C", "A", "A/B", "A/B/C"])
+        let appends = server.transcripts.flatMap { $0 }.filter {
+            $0.split(separator: " ").dropFirst().first == "APPEND"
+        }
+        #expect(appends.count == 3 && appends.allSatisfy { $0.contains("APPEND A/B/C") })
+    }
+}
+
+/// Just enough of an IMAP server for a replay into a `/` account that holds INBOX: CREATE is refused while
+/// the parent is missing; APPEND takes LITERAL+ messages with CRLF line ends.
+final class ParentRefusingServer: @unchecked Sendable {
+    struct State {
+        var folders: Set<String> = ["INBOX"]
+        var literalLeft = 0
+        var appendTag: String?
+        var uid = 0
+    }
+    private let lock = NSLock()
+    private var state = State()
+
+    func answer(_ line: String) -> [UInt8]? {
+        let reply: String? = lock.withLock { () -> String? in
+            if state.literalLeft > 0 {
+                state.literalLeft -= line.utf8.count + 2
+                return ""
+            }
+            if let tag = state.appendTag {
+                state.appendTag = nil
+                state.uid += 1
+                return "\(tag) OK [APPENDUID 7 \(state.uid)] stored\r\n"
+            }
+            let words = line.split(separator: " ").map(String.init)
+            guard words.count >= 2 else { return "* BAD what\r\n" }
+            let (tag, command) = (words[0], words[1].uppercased())
+            switch command {
+            case "LIST":
+                return state.folders.sorted().map { "* LIST () \"/\" \($0)\r\n" }.joined() + "\(tag) OK listed\r\n"
+            case "NAMESPACE":
+                return "* NAMESPACE ((\"\" \"/\")) NIL NIL\r\n\(tag) OK\r\n"
+            case "CREATE":
+                let name = words[2]
+                let parent = name.split(separator: "/").dropLast().joined(separator: "/")
+                guard parent.isEmpty || state.folders.contains(parent) else {
+                    return "\(tag) NO [NONEXISTENT] \(parent) does not exist\r\n"
+                }
+                state.folders.insert(name)
+                return "\(tag) OK created\r\n"
+            case "STATUS":
+                return "* STATUS \(words[2]) (UIDVALIDITY 7 MESSAGES \(state.uid))\r\n\(tag) OK\r\n"
+            case "APPEND":
+                guard let open = line.lastIndex(of: "{"),
+                    let size = Int(line[line.index(after: open)...].prefix { $0.isNumber })
+                else { return "\(tag) BAD no literal\r\n" }
+                state.literalLeft = size
+                state.appendTag = tag
+                return ""
+            case "LOGOUT":
+                return "* BYE\r\n\(tag) OK\r\n"
+            default:
+                return "\(tag) OK done\r\n"
+            }
+        }
+        return reply.map { Array($0.utf8) }
+    }
 }
