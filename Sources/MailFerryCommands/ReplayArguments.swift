@@ -65,7 +65,8 @@ struct ReplayArguments: ParsableArguments {
     var matchSubject: String?
     @Option(
         help: ArgumentHelp(
-            "Only messages matching this query, as in mailferry search: words, prefix*, \"phrases\", subject:/from:/to:/body:.",
+            "Only messages matching this query, as in mailferry search: words, prefix*, \"phrases\", "
+                + "subject:/from:/to:/body:.",
             valueName: "query"))
     var search: String?
     @Option(
