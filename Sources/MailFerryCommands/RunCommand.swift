@@ -13,14 +13,7 @@ struct RunCommand: AsyncParsableCommand {
 
     @Argument(help: "The job file (TOML).") var jobFile: String
     @Option(name: .long, help: "Run only this job.") var job: String?
-    @Option(
-        name: .long,
-        help: "Try a backup again this many times after a dropped connection or a server's throttling.")
-    var retries = 3
-    @Option(
-        name: .long,
-        help: "Seconds before the first retry, doubled each time, unless the server suggests a wait.")
-    var retryDelay = 30.0
+    @OptionGroup var retry: RetryOptions
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
@@ -65,26 +58,13 @@ extension RunCommand {
     func backUp(_ config: JobConfig, _ account: AccountConfig, renderer: ProgressRenderer, logger: Logger)
         async throws -> BackupReport
     {
-        var attempt = 1
-        while true {
-            do {
-                return try await BackupJob(job: config, account: account, progress: renderer).run(logger: logger)
-            } catch {
-                guard attempt <= retries,
-                    let delay = RetryAdvice.delay(after: error, attempt: attempt, base: max(0, retryDelay))
-                else { throw error }
-                renderer.clearLine()
-                let (message, _) = ErrorReport.describe(error)
-                let wait = String(format: "%g", delay)
-                logger.warning("\(message); trying again in \(wait) s (attempt \(attempt + 1) of \(retries + 1))")
-                try await Task.sleep(for: .seconds(delay))
-                attempt += 1
-            }
+        try await retry.retrying(renderer: renderer, logger: logger) {
+            try await BackupJob(job: config, account: account, progress: renderer).run(logger: logger)
         }
     }
 
     /// The second half of a migrate job: the staging backup, just brought up to date, replayed into the
-    /// destination. A re-run resumes where an interrupted one stopped.
+    /// destination, again after a dropped connection or throttling: each attempt resumes where the last stopped.
     func replay(_ config: JobConfig, _ migrate: MigrateConfig, jobs: JobFile, logger: Logger) async throws -> ExitStatus {
         let renderer = ProgressRenderer(
             mode: output.progressMode, job: config.name, startVerb: "appending %ld messages")
@@ -92,7 +72,9 @@ extension RunCommand {
             let job = ReplayJob(
                 directory: config.into!, destination: try jobs.account(named: migrate.to),
                 options: migrate.replayOptions, name: config.name, progress: renderer)
-            let report = try await job.run(logger: logger)
+            let report = try await retry.retrying(renderer: renderer, logger: logger) {
+                try await job.run(logger: logger)
+            }
             renderer.finish(report)
             return report.outcome == .success ? .success : .partialFailure
         } catch let interrupted as ReplayInterrupted {

@@ -223,4 +223,34 @@ import Testing
         #expect(verify.stdout.contains("complete: 20 expected, 20 present, 0 missing"))
         await server.stopped()
     }
+
+    /// The connection drops in the middle of a folder: the restore waits, connects again and resumes; every
+    /// message ends up on bob once.
+    @Test func aConnectionDroppedMidFolderIsRetriedAndResumesWithoutDuplicates() async throws {
+        let server = try await DovecotServer.started()
+        let setup = try Setup(server)
+        defer { setup.jobs.remove() }
+        var generator = CorpusGenerator(seed: 61)
+        var messages = (0..<60).map { _ in generator.message(ofSize: 2_000) }
+        messages[37].bytes = Array("X-Cut-Here: yes\r\n".utf8) + messages[37].bytes
+        try server.deliver(user: "alice", folder: "INBOX", messages: messages)
+        #expect(try await setup.mailferry(["run", setup.path, "--quiet"]).status == 0)
+        let proxy = try CuttingProxy(targetPort: server.imapPort, cutAt: "X-Cut-Here", times: 1)
+        defer { proxy.stop() }
+        let path = try setup.write(
+            server.accountTOML(
+                name: "bobproxy", user: "bob", tls: "none", port: proxy.port, passwordEnv: "MAILFERRY_BOB_PASSWORD",
+                host: "127.0.0.1"), name: "proxy.toml")
+        let restore = try await setup.mailferry([
+            "restore", setup.backup, "--config", path, "--to", "bobproxy", "--retry-delay", "0",
+        ])
+        #expect(restore.status == 0, "\(restore.stderr)")
+        #expect(proxy.cuts == 1)
+        #expect(restore.stderr.contains("trying again in 0 s"))
+        #expect(try setup.bobCount("INBOX") == 60)
+        let verify = try await setup.mailferry(["verify", setup.backup, "--config", setup.path, "--to", "bob"])
+        #expect(
+            verify.stdout.contains("complete: 60 expected, 60 present, 0 missing, 0 twice, 0 extra"), "\(verify.stdout)")
+        await server.stopped()
+    }
 }
