@@ -262,10 +262,42 @@ import Testing
         }
         #expect(appends.count == 3 && appends.allSatisfy { $0.contains("APPEND A/B/C") })
     }
+    /// A server with bare APPENDLIMIT gives each folder's limit in STATUS: a message over it is skipped and
+    /// reported, the others are appended (no Dovecot offers the per-folder form, so the server is scripted).
+    @Test func aFoldersStatusAppendLimitIsRespected() async throws {
+        let fixture = try await ReplayFixture.make()
+        let date = Date(timeIntervalSince1970: 1_700_000_000)
+        let bodies = ["short\r\n", String(repeating: "a long line of text\r\n", count: 30), "short too\r\n"]
+        let messages = bodies.enumerated().map { index, body in
+            CorpusMessage("From: a@example.org\r\nSubject: size \(index)\r\n\r\n\(body)", internalDate: date)
+        }
+        for message in messages { try fixture.source.deliver(user: "alice", folder: "INBOX", messages: [message]) }
+        try await fixture.backUp()
+        let server = try ScriptedIMAPServer(script: [
+            .send("* OK [CAPABILITY IMAP4rev1 LITERAL+ UIDPLUS APPENDLIMIT] ready\r\n"),
+            .respond(ParentRefusingServer(appendLimit: 300).answer),
+        ])
+        defer { server.stop() }
+        fixture.bob.endpoint = Endpoint(
+            host: server.host, port: server.port, tls: .none, connectTimeoutSeconds: 5, readTimeoutSeconds: 30)
+        let report = try await fixture.restore()
+        #expect(report.outcome == .partial)
+        #expect(report.appended == 2)
+        #expect(
+            report.folders.first?.tooBig
+                == [
+                    "INBOX UID 2: \(messages[1].bytes.count) bytes, over the destination's APPENDLIMIT of 300 bytes: "
+                        + "not appended"
+                ])
+        let lines = server.transcripts.flatMap { $0 }
+        #expect(lines.contains { $0.contains("STATUS INBOX (UIDVALIDITY MESSAGES APPENDLIMIT)") }, "\(lines)")
+    }
+
 }
 
 /// Just enough of an IMAP server for a replay into a `/` account that holds INBOX: CREATE is refused while
-/// the parent is missing; APPEND takes LITERAL+ messages with CRLF line ends.
+/// the parent is missing; APPEND takes LITERAL+ messages with CRLF line ends; STATUS tells `appendLimit`
+/// as the folder's APPENDLIMIT (RFC 7889 §4) when given.
 final class ParentRefusingServer: @unchecked Sendable {
     struct State {
         var folders: Set<String> = ["INBOX"]
@@ -275,6 +307,11 @@ final class ParentRefusingServer: @unchecked Sendable {
     }
     private let lock = NSLock()
     private var state = State()
+    let appendLimit: Int?
+
+    init(appendLimit: Int? = nil) {
+        self.appendLimit = appendLimit
+    }
 
     func answer(_ line: String) -> [UInt8]? {
         let reply: String? = lock.withLock { () -> String? in
@@ -304,7 +341,8 @@ final class ParentRefusingServer: @unchecked Sendable {
                 state.folders.insert(name)
                 return "\(tag) OK created\r\n"
             case "STATUS":
-                return "* STATUS \(words[2]) (UIDVALIDITY 7 MESSAGES \(state.uid))\r\n\(tag) OK\r\n"
+                let limit = appendLimit.map { " APPENDLIMIT \($0)" } ?? ""
+                return "* STATUS \(words[2]) (UIDVALIDITY 7 MESSAGES \(state.uid)\(limit))\r\n\(tag) OK\r\n"
             case "APPEND":
                 guard let open = line.lastIndex(of: "{"),
                     let size = Int(line[line.index(after: open)...].prefix { $0.isNumber })
