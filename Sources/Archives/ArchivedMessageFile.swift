@@ -4,8 +4,35 @@
     import Darwin
 #endif
 
-/// An archived message opened for reading, to stream it back to a server.
-public final class ArchivedMessageFile {
+/// An archived message opened for reading, to stream its exact bytes back to a server: a Maildir file
+/// or an mbox entry.
+public protocol ArchivedMessage: AnyObject {
+    /// Where it lies, for messages: a path, and an offset in an mbox.
+    var path: String { get }
+    /// The message's size in bytes (an mbox entry's unquoted size).
+    var size: Int { get }
+    /// Reads the next bytes into `buffer`; 0 at the end of the message.
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int
+    /// Back to the first byte.
+    func rewind() throws
+}
+
+extension ArchivedMessage {
+    /// Calls `body` with each chunk of the message, from the start.
+    public func forEachChunk(_ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        try rewind()
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
+        defer { buffer.deallocate() }
+        while true {
+            let count = try read(into: buffer)
+            if count == 0 { return }
+            try body(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+        }
+    }
+}
+
+/// A Maildir message file opened for reading.
+public final class ArchivedMessageFile: ArchivedMessage {
     public let path: String
     public let size: Int
     let descriptor: Int32
@@ -41,17 +68,6 @@ public final class ArchivedMessageFile {
         guard lseek(descriptor, 0, SEEK_SET) == 0 else { throw ArchiveError("seek", path: path, code: errno) }
     }
 
-    /// Calls `body` with each chunk of the file, from the start.
-    public func forEachChunk(_ body: (UnsafeRawBufferPointer) throws -> Void) throws {
-        try rewind()
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
-        defer { buffer.deallocate() }
-        while true {
-            let count = try read(into: buffer)
-            if count == 0 { return }
-            try body(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
-        }
-    }
 }
 
 extension ArchivedMessageFile {

@@ -86,52 +86,8 @@ public struct MboxStore: Sendable {
         _ relative: String, offset: Int64, length: Int64, size: Int64,
         _ body: (UnsafeRawBufferPointer) throws -> Void
     ) throws {
-        let path = root + "/" + relative
-        let descriptor = Glibc.open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw ArchiveError("open", path: path, code: errno) }
-        defer { close(descriptor) }
-        var unquoting = MboxQuoting(.unquote)
-        var position = offset
-        let end = offset + length
-        var inFromLine = true
-        var remaining = size
-        var output: [UInt8] = []
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
-        defer { buffer.deallocate() }
-        while position < end && remaining > 0 {
-            let wanted = Int(min(Int64(buffer.count), end - position))
-            let count = pread(descriptor, buffer.baseAddress, wanted, off_t(position))
-            if count < 0 && errno == EINTR { continue }
-            guard count > 0 else {
-                throw MboxError.truncatedEntry(path: path, offset: offset)
-            }
-            if position == offset {
-                guard count >= 5, memcmp(buffer.baseAddress!, "From ", 5) == 0 else {
-                    throw MboxError.notAnEntryBoundary(path: path, offset: offset)
-                }
-            }
-            position += Int64(count)
-            var chunk = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
-            if inFromLine {
-                guard let newline = memchr(chunk.baseAddress!, 0x0A, chunk.count) else { continue }
-                inFromLine = false
-                let skip = UnsafeRawPointer(newline) - chunk.baseAddress! + 1
-                chunk = UnsafeRawBufferPointer(rebasing: chunk[skip...])
-            }
-            output.removeAll(keepingCapacity: true)
-            unquoting.process(chunk, into: &output)
-            let taken = Int(min(Int64(output.count), remaining))
-            remaining -= Int64(taken)
-            try output.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[0..<taken])) }
-        }
-        if remaining > 0 {
-            output.removeAll(keepingCapacity: true)
-            unquoting.finish(into: &output)
-            let taken = Int(min(Int64(output.count), remaining))
-            remaining -= Int64(taken)
-            try output.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[0..<taken])) }
-        }
-        guard remaining == 0 else { throw MboxError.truncatedEntry(path: path, offset: offset) }
+        try MboxEntryReader(store: self, relative: relative, offset: offset, length: length, size: size).forEachChunk(
+            body)
     }
 
     /// The `From ` line of an entry: the envelope sender (one word: whitespace and control
@@ -343,5 +299,103 @@ public final class MboxFile {
         let count = bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, 2, off_t(offset - 2)) }
         guard count >= 0 else { throw .archive(ArchiveError("read", path: path, code: errno)) }
         return count == 2 && bytes == [0x0A, 0x0A]
+    }
+}
+
+/// One mbox entry opened for reading: the message's exact bytes, its `From ` line skipped and its mboxrd
+/// quoting undone, `size` bytes and no more (the entry's closing empty line is not the message's).
+public final class MboxEntryReader: ArchivedMessage {
+    public let path: String
+    public let size: Int
+    /// The mbox file.
+    let file: String
+    let offset: Int64
+    let end: Int64
+    let descriptor: Int32
+    var position: Int64 = 0
+    var inFromLine = true
+    var unquoting = MboxQuoting(.unquote)
+    var finished = false
+    var remaining = 0
+    /// Unquoted bytes not handed out yet, from `pendingStart`.
+    var pending: [UInt8] = []
+    var pendingStart = 0
+    let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
+
+    public init(store: MboxStore, relative: String, offset: Int64, length: Int64, size: Int64) throws(ArchiveError) {
+        file = store.root + "/" + relative
+        path = "\(file) at byte \(offset)"
+        self.size = Int(size)
+        self.offset = offset
+        end = offset + length
+        descriptor = Glibc.open(file, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            chunk.deallocate()
+            throw ArchiveError("open", path: file, code: errno)
+        }
+        rewind()
+    }
+
+    deinit {
+        close(descriptor)
+        chunk.deallocate()
+    }
+
+    public func rewind() {
+        position = offset
+        inFromLine = true
+        unquoting = MboxQuoting(.unquote)
+        finished = false
+        remaining = size
+        pending.removeAll(keepingCapacity: true)
+        pendingStart = 0
+    }
+
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws(MboxError) -> Int {
+        while pendingStart == pending.count {
+            guard remaining > 0 else { return 0 }
+            try refill()
+        }
+        let count = min(buffer.count, pending.count - pendingStart)
+        pending[pendingStart..<pendingStart + count].withUnsafeBytes { buffer.copyMemory(from: $0) }
+        pendingStart += count
+        return count
+    }
+
+    /// Reads and unquotes the next bytes of the entry into `pending`.
+    private func refill() throws(MboxError) {
+        pending.removeAll(keepingCapacity: true)
+        pendingStart = 0
+        guard position < end else {
+            guard !finished else { throw MboxError.truncatedEntry(path: file, offset: offset) }
+            finished = true
+            unquoting.finish(into: &pending)
+            take()
+            return
+        }
+        let wanted = Int(min(Int64(chunk.count), end - position))
+        let count = pread(descriptor, chunk.baseAddress, wanted, off_t(position))
+        if count < 0 && errno == EINTR { return }
+        guard count > 0 else { throw MboxError.truncatedEntry(path: file, offset: offset) }
+        if position == offset {
+            guard count >= 5, memcmp(chunk.baseAddress!, "From ", 5) == 0 else {
+                throw MboxError.notAnEntryBoundary(path: file, offset: offset)
+            }
+        }
+        position += Int64(count)
+        var bytes = UnsafeRawBufferPointer(rebasing: chunk[0..<count])
+        if inFromLine {
+            guard let newline = memchr(bytes.baseAddress!, 0x0A, bytes.count) else { return }
+            inFromLine = false
+            bytes = UnsafeRawBufferPointer(rebasing: bytes[(UnsafeRawPointer(newline) - bytes.baseAddress! + 1)...])
+        }
+        unquoting.process(bytes, into: &pending)
+        take()
+    }
+
+    /// Keeps no more of `pending` than the message has left.
+    private func take() {
+        if pending.count > remaining { pending.removeSubrange(remaining...) }
+        remaining -= pending.count
     }
 }

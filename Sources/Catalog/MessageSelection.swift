@@ -26,6 +26,9 @@ public struct MessageSelection: Sendable, Hashable {
     public var subject: String?
     /// An FTS5 query over subject, addresses and the text of the message.
     public var search: String?
+    /// Phrases of the search the index cannot decide (it keeps no positions, see `SearchQuery`): the caller
+    /// confirms them on each candidate's text.
+    public var phrases: [SearchTerm] = []
     /// Also messages expunged from their folder on the server since they were backed up.
     public var includeGone: Bool
 
@@ -96,6 +99,10 @@ public struct ReplayCandidate: Sendable, Hashable {
     /// INTERNALDATE in wire form, exactly as the source server sent it.
     public var internalDate: String
     public var maildirPath: String?
+    /// Its mbox entry, when the backup keeps mbox.
+    public var mbox: MboxLocation?
+    /// The message's row in the messages table.
+    public var messageRow: Int64
 }
 
 extension Catalog {
@@ -113,7 +120,8 @@ extension Catalog {
         conditions.insert("p.folder_id = ?", at: 0)
         arguments = StatementArguments([folderID]) + arguments
         let sql = """
-            SELECT p.id, p.folder_id, p.uid, m.sha256, m.size, m.message_id, p.flags, p.internal_date, p.maildir_path
+            SELECT p.id, p.folder_id, p.uid, m.sha256, m.size, m.message_id, p.flags, p.internal_date, p.maildir_path,
+                p.mbox_path, p.mbox_offset, p.mbox_length, m.id
             FROM placements p JOIN messages m ON m.id = p.message_id
             WHERE \(conditions.joined(separator: " AND "))
             ORDER BY p.uid_validity, p.uid
@@ -122,7 +130,9 @@ extension Catalog {
             try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
                 ReplayCandidate(
                     placementID: row[0], folderID: row[1], uid: row[2], sha256: row[3], size: row[4], messageID: row[5],
-                    flags: row[6], internalDate: row[7], maildirPath: row[8])
+                    flags: row[6], internalDate: row[7], maildirPath: row[8],
+                    mbox: (row[9] as String?).map { MboxLocation(path: $0, offset: row[10], length: row[11]) },
+                    messageRow: row[12])
             }
         }
     }

@@ -143,6 +143,13 @@ public struct ArchiveReader: Sendable {
         return IndexedText(IndexedFields(indexer.finish()))
     }
 
+    /// True when the message's text holds every phrase (see `SearchQuery`: the index cannot tell).
+    func matches(_ phrases: [SearchTerm], message id: Int64) throws -> Bool {
+        guard !phrases.isEmpty else { return true }
+        let text = try indexedText(ofMessage: id)
+        return phrases.allSatisfy { $0.matches(text) }
+    }
+
     struct Copy {
         var name: String
         var read: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void

@@ -31,6 +31,17 @@ struct ArchiveSet: Sendable {
         return false
     }
 
+    /// A replay candidate's archived bytes, opened: its Maildir file when the backup holds one, else its
+    /// mbox entry; nil when the catalog records neither.
+    func open(_ candidate: ReplayCandidate) throws -> (any ArchivedMessage)? {
+        if let path = candidate.maildirPath, maildir.fileSize(path) != nil || candidate.mbox == nil {
+            return try ArchivedMessageFile(store: maildir, relative: path)
+        }
+        guard let entry = candidate.mbox, let mbox else { return nil }
+        return try MboxEntryReader(
+            store: mbox, relative: entry.path, offset: entry.offset, length: entry.length, size: candidate.size)
+    }
+
     /// True when the archived copy's bytes begin with `prefix` (a message's header block, say): its
     /// Maildir file, else its mbox entry (unquoted).
     func copy(_ copy: ArchivedCopy, startsWith prefix: [UInt8]) -> Bool {

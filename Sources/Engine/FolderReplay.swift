@@ -9,6 +9,8 @@ struct FolderPlan: Sendable {
     var destination: String
     var sources: [FolderRecord]
     var exists: Bool
+    /// Messages the labels policy puts only into other folders of the run.
+    var elsewhere: Set<Data> = []
 }
 
 /// Replays the selected messages of some source folders into one destination folder.
@@ -21,7 +23,7 @@ final class FolderReplay {
     let destination: ReplayDestination
     let source: ReplaySource
     let catalog: Catalog
-    let store: MaildirStore
+    let archives: ArchiveSet
     let plan: FolderPlan
     let options: ReplayOptions
     let progress: any ProgressSink
@@ -31,13 +33,13 @@ final class FolderReplay {
     let sourceNames: [Int64: String]
 
     init(
-        destination: ReplayDestination, source: ReplaySource, store: MaildirStore, plan: FolderPlan,
+        destination: ReplayDestination, source: ReplaySource, archives: ArchiveSet, plan: FolderPlan,
         options: ReplayOptions, progress: any ProgressSink, clock: @escaping @Sendable () -> Int64
     ) {
         self.destination = destination
         self.source = source
         self.catalog = source.catalog
-        self.store = store
+        self.archives = archives
         self.plan = plan
         self.options = options
         self.progress = progress
@@ -54,6 +56,7 @@ final class FolderReplay {
         let candidates = selected.candidates
         report.filteredOut = selected.filteredOut
         report.merged = selected.merged
+        report.elsewhere = selected.elsewhere
         // An empty source folder is recreated; one the filters emptied is not.
         guard !candidates.isEmpty || (selected.sourceIsEmpty && source.selection.isUnfiltered) else { return report }
         report.created = !plan.exists
@@ -69,7 +72,12 @@ final class FolderReplay {
         var unknown: [ReplayCandidate] = []
         var todo: [ReplayCandidate] = []
         for candidate in candidates {
-            if let entry = log[candidate.sha256], entry.state == .done,
+            if let limit = status.appendLimit, candidate.size > limit {
+                let source = sourceNames[candidate.folderID] ?? "?"
+                report.tooBig.append(
+                    "\(source) UID \(candidate.uid): \(candidate.size) bytes, over the destination's APPENDLIMIT of "
+                        + "\(limit) bytes: not appended")
+            } else if let entry = log[candidate.sha256], entry.state == .done,
                 entry.uidValidity == nil || entry.uidValidity == status.uidValidity
             {
                 report.alreadyRestored += 1
@@ -119,7 +127,7 @@ final class FolderReplay {
             do {
                 let fingerprint = try MessageFingerprint(file: file)
                 guard fingerprint.exact.sha256 == candidate.sha256 else {
-                    fail(candidate, "the archived file \(file.path) does not match its catalog hash (damaged copy)")
+                    fail(candidate, "the archived copy \(file.path) does not match its catalog hash (damaged copy)")
                     continue
                 }
                 items.append(
@@ -142,91 +150,23 @@ final class FolderReplay {
         return Set(readable.filter { found[$0.sha256] == nil }.map(\.placementID))
     }
 
-    /// A message ready to append: its archive file checked against the catalog.
-    struct Ready {
-        var candidate: ReplayCandidate
-        var file: ArchivedMessageFile
-        var request: AppendRequest
-    }
-
-    func append(_ batch: [ReplayCandidate], uidValidity: Int64?) async throws {
-        var ready: [Ready] = []
-        for candidate in batch {
-            guard let file = open(candidate) else { continue }
-            guard let date = InternalDate(candidate.internalDate) else {
-                fail(candidate, "the catalog's INTERNALDATE \"\(candidate.internalDate)\" is unreadable")
-                continue
-            }
-            do {
-                guard try MessageFingerprint(file: file, normalizing: false).exact.sha256 == candidate.sha256 else {
-                    fail(candidate, "the archived file \(file.path) does not match its catalog hash (damaged copy)")
-                    continue
-                }
-            } catch {
-                fail(candidate, "\(error)")
-                continue
-            }
-            let flags = candidate.flags.split(separator: " ").filter { $0.lowercased() != "\\recent" }.map {
-                Flag(String($0))
-            }
-            ready.append(
-                Ready(
-                    candidate: candidate, file: file,
-                    request: AppendRequest(mailbox: mailbox, flags: flags, date: date, size: Int(candidate.size))))
-        }
-        guard !ready.isEmpty else { return }
-        try catalog.recordReplay(
-            ready.map { ReplayLogEntry(sha256: $0.candidate.sha256, state: .pending, uidValidity: uidValidity) },
-            destination: destination.identity, folder: folderKey, now: clock())
-        var done: [ReplayLogEntry] = []
-        var refused: [Data] = []
-        do {
-            try await destination.session.append(ready.map(\.request), window: options.appendWindow) { index in
-                let file = ready[index].file
-                try file.rewind()
-                return { buffer in try file.read(into: buffer) }
-            } completed: { index, outcome in
-                let candidate = ready[index].candidate
-                switch outcome {
-                case .appended(let validity, let uid):
-                    done.append(
-                        ReplayLogEntry(
-                            sha256: candidate.sha256, state: .done,
-                            uidValidity: validity.map(Int64.init) ?? uidValidity,
-                            uid: uid.map(Int64.init)))
-                    report.appended += 1
-                    report.appendedBytes += candidate.size
-                    progress.report(.messageSaved(bytes: Int(candidate.size)))
-                case .refused(let status, let text):
-                    refused.append(candidate.sha256)
-                    fail(candidate, "APPEND refused: \(status.rawValue) \(text)")
-                }
-            }
-        } catch {
-            // What the server confirmed is recorded; the rest stays pending and is looked up next time.
-            try? record(done: done, refused: refused)
-            throw error
-        }
-        try record(done: done, refused: refused)
-    }
-
     func record(done: [ReplayLogEntry], refused: [Data]) throws {
         try catalog.recordReplay(done, destination: destination.identity, folder: folderKey, now: clock())
         try catalog.forgetPendingReplay(refused, destination: destination.identity, folder: folderKey)
     }
 
-    /// The archive file of a placement, or nil (reported) when it is missing or not the size the catalog says.
-    func open(_ candidate: ReplayCandidate) -> ArchivedMessageFile? {
-        guard let path = candidate.maildirPath else {
-            fail(candidate, "the backup holds no file for it")
-            return nil
-        }
+    /// The archived copy of a placement (Maildir file or mbox entry), or nil (reported) when it is missing or
+    /// not the size the catalog says.
+    func open(_ candidate: ReplayCandidate) -> (any ArchivedMessage)? {
         do {
-            let file = try ArchivedMessageFile(store: store, relative: path)
+            guard let file = try archives.open(candidate) else {
+                fail(candidate, "the backup holds no copy of it")
+                return nil
+            }
             guard file.size == Int(candidate.size) else {
                 fail(
                     candidate,
-                    "the archived file \(file.path) is \(file.size) bytes, the catalog says \(candidate.size)")
+                    "the archived copy \(file.path) is \(file.size) bytes, the catalog says \(candidate.size)")
                 return nil
             }
             return file

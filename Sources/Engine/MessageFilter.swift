@@ -28,6 +28,7 @@ public struct MessageFilter: Sendable, Hashable {
     public var from: String?
     public var to: String?
     public var subject: String?
+    /// Words, prefixes (`invoi*`), phrases (`"quarterly report"`) and columns (`subject:`), as `mailferry search`.
     public var search: String?
     public var includeGone = false
 
@@ -41,14 +42,24 @@ public struct MessageFilter: Sendable, Hashable {
         case let other?:
             throw FilterError(key: "date_source", message: "must be \"internaldate\" or \"header\", not \"\(other)\"")
         }
-        let selection = MessageSelection(
+        var selection = MessageSelection(
             since: try since.map { value throws(FilterError) in try Self.date(value, key: "since") },
             before: try before.map { value throws(FilterError) in try Self.date(value, key: "before") },
             dateSource: source,
             minSize: try minSize.map { value throws(FilterError) in try Self.size(value, key: "min_size") },
             maxSize: try maxSize.map { value throws(FilterError) in try Self.size(value, key: "max_size") },
             flags: flags, notFlags: notFlags, from: from.nonEmpty, to: to.nonEmpty, subject: subject.nonEmpty,
-            search: search.nonEmpty, includeGone: includeGone)
+            includeGone: includeGone)
+        // The same words, prefixes and phrases as `mailferry search`: tokens through the index, phrases confirmed
+        // on each message's text (`ReplaySource.select`).
+        if let text = search.nonEmpty {
+            let query = SearchQuery(parsing: text)
+            guard let expression = query.ftsExpression else {
+                throw FilterError(key: "search", message: "\"\(text)\" has no words to search for")
+            }
+            selection.search = expression
+            selection.phrases = query.phrases
+        }
         if let since = selection.since, let before = selection.before, since >= before {
             throw FilterError(key: "before", message: "\(self.before!) is not after since = \(self.since!)")
         }

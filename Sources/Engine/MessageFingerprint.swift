@@ -18,7 +18,7 @@ struct MessageFingerprint: Sendable, Hashable {
     var forms: [Form] { [exact] + (normalized.map { [$0] } ?? []) }
 
     /// Reads the file once, hashing the exact form and, with `normalizing`, the normalized one.
-    init(file: ArchivedMessageFile, normalizing: Bool = true) throws {
+    init(file: any ArchivedMessage, normalizing: Bool = true) throws {
         var exactHasher = SHA256Hasher()
         var normalizedHasher = SHA256Hasher()
         var normalizer = ServedFormNormalizer()

@@ -29,14 +29,11 @@ public struct MessageSearch: Sendable {
         while result.hits.count < limit {
             let candidates = try catalog.search(query, filters: filters, limit: page, offset: offset)
             for candidate in candidates where result.hits.count < limit {
-                let text: (SearchTerm.Column) -> String
                 do {
-                    text = try reader.indexedText(ofMessage: candidate.id)
+                    if try reader.matches(phrases, message: candidate.id) { result.hits.append(candidate) }
                 } catch {
                     result.unreadable.append(candidate.id)
-                    continue
                 }
-                if phrases.allSatisfy({ $0.matches(text) }) { result.hits.append(candidate) }
             }
             if candidates.count < page { break }
             offset += page

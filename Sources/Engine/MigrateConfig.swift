@@ -8,21 +8,28 @@ public struct MigrateConfig: Sendable, Hashable {
     public var to: String
     public var mapping: FolderMapOptions
     public var filter: MessageFilter
+    public var labels: LabelPolicy
 
-    public init(to: String, mapping: FolderMapOptions = FolderMapOptions(), filter: MessageFilter = MessageFilter()) {
+    public init(
+        to: String, mapping: FolderMapOptions = FolderMapOptions(), filter: MessageFilter = MessageFilter(),
+        labels: LabelPolicy = .skipAllMail
+    ) {
         self.to = to
         self.mapping = mapping
         self.filter = filter
+        self.labels = labels
     }
 
     /// The replay options of the job.
     public var replayOptions: ReplayOptions {
-        ReplayOptions(mapping: mapping, filter: filter, dryRun: false)
+        var options = ReplayOptions(mapping: mapping, filter: filter, dryRun: false)
+        options.labels = labels
+        return options
     }
 }
 
 extension JobFile {
-    static let migrateKeys: Set<String> = ["staging", "map", "automap", "filter", "delimiter_substitute"]
+    static let migrateKeys: Set<String> = ["staging", "map", "automap", "filter", "delimiter_substitute", "labels"]
     static let filterKeys: Set<String> = [
         "since", "before", "date_source", "min_size", "max_size", "flags", "not_flags", "from", "to", "subject",
         "search", "include_gone",
@@ -53,7 +60,14 @@ extension JobFile {
             throw table.error("map", "\(error)")
         }
         let filter = try messageFilter(&table)
-        return (from, staging, MigrateConfig(to: to, mapping: mapping, filter: filter))
+        var labels = LabelPolicy.skipAllMail
+        if let name = try table.string("labels") {
+            guard let policy = LabelPolicy(rawValue: name) else {
+                throw table.error("labels", "must be \(LabelPolicy.choices), not \"\(name)\"")
+            }
+            labels = policy
+        }
+        return (from, staging, MigrateConfig(to: to, mapping: mapping, filter: filter, labels: labels))
     }
 
     /// `map = [ { from = "Sent Items", to = "Sent" }, { match = "^Archive/(\\d{4})$", to = "Archives/$1" } ]`:

@@ -47,9 +47,12 @@ final class ReplayDestination {
         layout.folders.append(.init(name: name))
     }
 
-    /// UIDVALIDITY and message count of a folder.
-    func status(_ mailbox: MailboxName) async throws -> (uidValidity: Int64?, messages: Int) {
-        let values = try await session.status(mailbox, [.uidValidity, .messages])
-        return (values["UIDVALIDITY"].map(Int64.init), Int(values["MESSAGES"] ?? 0))
+    /// UIDVALIDITY, message count and largest message a folder takes (RFC 7889: the server-wide
+    /// `APPENDLIMIT=n`, or the folder's own from STATUS when the server offers bare `APPENDLIMIT`).
+    func status(_ mailbox: MailboxName) async throws -> (uidValidity: Int64?, messages: Int, appendLimit: Int64?) {
+        let perFolder = session.hasPerMailboxAppendLimit
+        let values = try await session.status(mailbox, [.uidValidity, .messages] + (perFolder ? [.appendLimit] : []))
+        let limit = perFolder ? values["APPENDLIMIT"].map(Int64.init) : session.appendLimit
+        return (values["UIDVALIDITY"].map(Int64.init), Int(values["MESSAGES"] ?? 0), limit)
     }
 }

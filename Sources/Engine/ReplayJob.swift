@@ -1,4 +1,5 @@
 import Archives
+import Catalog
 import Foundation
 import Logging
 
@@ -33,12 +34,15 @@ public struct ReplayJob: Sendable {
     public var options: ReplayOptions
     public var progress: any ProgressSink
     public var clock: @Sendable () -> Int64
+    /// What the catalog's runs table calls the run, before " to ACCOUNT": "restore", or a migrate job's name.
+    public var name: String
 
     public init(
-        directory: String, destination: AccountConfig, options: ReplayOptions,
+        directory: String, destination: AccountConfig, options: ReplayOptions, name: String = "restore",
         progress: any ProgressSink = SilentProgress(),
         clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }
     ) {
+        self.name = name
         self.directory = directory
         self.destination = destination
         self.options = options
@@ -55,7 +59,15 @@ public struct ReplayJob: Sendable {
         defer { withExtendedLifetime(lock) {} }
         var report = ReplayReport(
             source: source.account.name, destination: destination.name, directory: directory, dryRun: options.dryRun)
-        let store = MaildirStore(root: (directory as NSString).appendingPathComponent("maildir"))
+        // A dry run leaves no trace: no run row, no report file.
+        let run =
+            options.dryRun
+            ? nil
+            : try source.catalog.startRun(
+                job: "\(name) to \(destination.name)", accountID: source.account.id, now: clock())
+        report.run = run?.id
+        report.startedAt = run?.startedAt ?? clock()
+        let archives = ArchiveSet(directory: directory, formats: Array(ArchiveSet.formats))
         do {
             try await source.connect(to: destination, mapping: options.mapping, logger: logger) {
                 target, mappings, plans in
@@ -63,7 +75,7 @@ public struct ReplayJob: Sendable {
                 progress.report(.connected(account: destination.name, folders: plans.count))
                 for (index, plan) in plans.enumerated() {
                     let replay = FolderReplay(
-                        destination: target, source: source, store: store, plan: plan, options: options,
+                        destination: target, source: source, archives: archives, plan: plan, options: options,
                         progress: progress, clock: clock)
                     do {
                         report.folders.append(try await replay.run(index: index + 1, count: plans.count))
@@ -80,16 +92,45 @@ public struct ReplayJob: Sendable {
                 }
             }
         } catch let error as FolderMapError {
+            report.outcome = .failed
+            report.error = "\(error)"
+            finish(run, report, catalog: source.catalog, logger: logger)
             throw error
         } catch {
             report.seconds = Date().timeIntervalSince(started)
             report.outcome = .failed
             report.error = "\(error)"
+            finish(run, report, catalog: source.catalog, logger: logger)
             throw ReplayInterrupted(
                 report: report, underlying: AccountError(account: destination.name, underlying: error))
         }
         report.seconds = Date().timeIntervalSince(started)
-        if report.failedFolders > 0 || report.failedMessages > 0 { report.outcome = .partial }
+        // A message the destination cannot take is mail not restored: the run is partial, not a success.
+        if report.failedFolders > 0 || report.failedMessages > 0 || report.tooBig > 0 { report.outcome = .partial }
+        finish(run, report, catalog: source.catalog, logger: logger)
         return report
+    }
+
+    /// Closes the run's row in the catalog (`mailferry runs`) and writes its report file (`mailferry report`),
+    /// as a backup run does. Neither failing loses mail: the replay log is already on disk.
+    func finish(_ started: RunRecord?, _ report: ReplayReport, catalog: Catalog, logger: Logger) {
+        guard var run = started else { return }
+        run.finishedAt = clock()
+        run.outcome = report.outcome.rawValue
+        run.foldersDone = Int64(report.folders.filter { $0.error == nil }.count)
+        run.foldersFailed = Int64(report.failedFolders)
+        run.messagesNew = Int64(report.appended)
+        run.bytesNew = report.appendedBytes
+        run.report = (try? JSONEncoder().encode(report)).map { String(decoding: $0, as: UTF8.self) }
+        do {
+            try catalog.finish(run)
+        } catch {
+            logger.error("cannot record the run in the catalog: \(error)")
+        }
+        do {
+            try RunReportFiles.write(report, directory: directory)
+        } catch {
+            logger.error("cannot write the run report into \(RunReportFiles.folder(directory)): \(error)")
+        }
     }
 }

@@ -10,6 +10,8 @@ public struct ReplayFolderReport: Codable, Sendable, Hashable {
     public var plannedBytes: Int64 = 0
     public var appended = 0
     public var appendedBytes: Int64 = 0
+    /// APPEND commands answered: fewer than messages when MULTIAPPEND carries several in one.
+    public var appendCommands = 0
     /// Found on the destination already (by Message-ID and size, confirmed by hash): not appended.
     public var alreadyPresent = 0
     /// Appended by an earlier run, as the replay log says.
@@ -18,6 +20,12 @@ public struct ReplayFolderReport: Codable, Sendable, Hashable {
     public var filteredOut = 0
     /// The same message in several source folders that map here: appended once.
     public var merged = 0
+    /// Messages the labels policy puts into another folder of this run instead (Gmail's All Mail).
+    public var elsewhere = 0
+    /// Messages larger than the destination folder's APPENDLIMIT (RFC 7889), with their size: not sent.
+    public var tooBig: [String] = []
+    /// Messages appended without keywords the destination refused (RFC 9051 §7.1, PERMANENTFLAGS), saying which.
+    public var keywordsDropped: [String] = []
     /// Messages that could not be appended, with the reason.
     public var failedMessages: [String] = []
     /// Set when the whole folder failed.
@@ -35,6 +43,10 @@ public struct ReplayReport: Codable, Sendable {
     public var destination: String
     public var directory: String
     public var dryRun: Bool
+    /// The catalog's run number (its `runs` row), which names the report file; nil in a dry run.
+    public var run: Int64?
+    /// Seconds since 1970 (the catalog's run start).
+    public var startedAt: Int64 = 0
     public var seconds: Double = 0
     public var outcome: BackupReport.Outcome = .success
     /// Where every source folder goes, excluded ones included.
@@ -51,10 +63,13 @@ public struct ReplayReport: Codable, Sendable {
 
     public var appended: Int { folders.reduce(0) { $0 + $1.appended } }
     public var appendedBytes: Int64 { folders.reduce(0) { $0 + $1.appendedBytes } }
+    public var appendCommands: Int { folders.reduce(0) { $0 + $1.appendCommands } }
     public var planned: Int { folders.reduce(0) { $0 + $1.planned } }
     public var plannedBytes: Int64 { folders.reduce(0) { $0 + $1.plannedBytes } }
     public var alreadyThere: Int { folders.reduce(0) { $0 + $1.alreadyPresent + $1.alreadyRestored } }
     public var filteredOut: Int { folders.reduce(0) { $0 + $1.filteredOut } }
     public var failedFolders: Int { folders.filter { $0.error != nil }.count }
     public var failedMessages: Int { folders.reduce(0) { $0 + $1.failedMessages.count } }
+    public var tooBig: Int { folders.reduce(0) { $0 + $1.tooBig.count } }
+    public var keywordsDropped: Int { folders.reduce(0) { $0 + $1.keywordsDropped.count } }
 }

@@ -10,12 +10,17 @@ struct ReplaySource {
     /// INBOX first, then by name.
     let folders: [FolderRecord]
     let selection: MessageSelection
+    let labels: LabelPolicy
+    /// Reads message text back, to confirm a search's phrases.
+    let reader: ArchiveReader
 
     /// Checks the options and opens the backup; nothing is written.
     init(directory: String, options: ReplayOptions) throws {
         selection = try options.filter.selection()
+        labels = options.labels
         _ = try FolderMapper(options: options.mapping, destination: DestinationLayout(delimiter: nil))
         catalog = try Catalog.existing(directory: directory)
+        reader = ArchiveReader(directory: directory, catalog: catalog)
         try catalog.check(selection)
         let accounts = try catalog.accounts()
         if let name = options.sourceAccount {
@@ -50,7 +55,24 @@ struct ReplaySource {
                 plans.append(FolderPlan(destination: name, sources: [folder], exists: mapping.exists))
             }
         }
-        return (mappings, plans)
+        return (mappings, try applyLabels(to: plans))
+    }
+
+    /// Marks, per plan, the messages the labels policy sends only to other plans: with `skip-all-mail`, All
+    /// Mail's messages that another plan takes; with `first`, every message an earlier plan takes (All Mail
+    /// plans counted last).
+    func applyLabels(to plans: [FolderPlan]) throws -> [FolderPlan] {
+        let allMail = plans.map { $0.sources.contains(where: LabelPolicy.isAllMail) }
+        guard labels != .copy, allMail.contains(true) || labels == .first else { return plans }
+        var plans = plans
+        var taken = Set<Data>()
+        let order = plans.indices.filter { !allMail[$0] } + plans.indices.filter { allMail[$0] }
+        for index in order {
+            let hashes = try select(plans[index]).candidates.map(\.sha256)
+            if labels == .first || allMail[index] { plans[index].elsewhere = taken.intersection(hashes) }
+            if !allMail[index] || labels == .first { taken.formUnion(hashes) }
+        }
+        return plans
     }
 
     /// Connects to the destination, reads its folders and maps the source's onto them, then runs `body`
@@ -74,6 +96,8 @@ struct ReplaySource {
         var filteredOut = 0
         /// Placements of a message already taken from another source folder.
         var merged = 0
+        /// Messages the labels policy puts into another folder.
+        var elsewhere = 0
         /// The source folders hold no placement at all (before filters).
         var sourceIsEmpty = true
     }
@@ -82,12 +106,17 @@ struct ReplaySource {
         var selected = Selected()
         var seen = Set<Data>()
         for folder in plan.sources {
-            let taken = try catalog.replayCandidates(folderID: folder.id!, selection: selection)
+            // A message whose text cannot be read is kept: its APPEND then fails with the reason, never silently.
+            let taken = try catalog.replayCandidates(folderID: folder.id!, selection: selection).filter {
+                (try? reader.matches(selection.phrases, message: $0.messageRow)) ?? true
+            }
             let all = try catalog.placementCount(folderID: folder.id!, includeGone: selection.includeGone)
             if all > 0 { selected.sourceIsEmpty = false }
             selected.filteredOut += all - taken.count
             for candidate in taken {
-                if seen.insert(candidate.sha256).inserted {
+                if plan.elsewhere.contains(candidate.sha256) {
+                    if seen.insert(candidate.sha256).inserted { selected.elsewhere += 1 }
+                } else if seen.insert(candidate.sha256).inserted {
                     selected.candidates.append(candidate)
                 } else {
                     selected.merged += 1

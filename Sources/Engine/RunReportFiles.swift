@@ -1,7 +1,13 @@
 import Foundation
 
-/// The JSON report every backup run leaves in `DIR/reports/<run>.json`, owner-only, for whoever
-/// reads the night's outcome in the morning (or a monitoring script).
+/// A run's report as read back: a backup's, or a restore's (or a migrate job's replay).
+public enum RunReport: Sendable {
+    case backup(BackupReport)
+    case replay(ReplayReport)
+}
+
+/// The JSON report every backup and restore run leaves in `DIR/reports/<run>.json`, owner-only, for
+/// whoever reads the night's outcome in the morning (or a monitoring script).
 public enum RunReportFiles {
     /// Why a report cannot be shown.
     public struct Missing: Error, Sendable, CustomStringConvertible {
@@ -20,10 +26,19 @@ public enum RunReportFiles {
     /// Writes the report through a temporary file and a rename, so a reader never sees half of one.
     @discardableResult
     public static func write(_ report: BackupReport, directory: String) throws -> String {
+        try write(report, run: report.run, startedAt: report.startedAt, directory: directory)
+    }
+
+    @discardableResult
+    public static func write(_ report: ReplayReport, directory: String) throws -> String {
+        try write(report, run: report.run, startedAt: report.startedAt, directory: directory)
+    }
+
+    static func write(_ report: some Encodable, run: Int64?, startedAt: Int64, directory: String) throws -> String {
         let folder = folder(directory)
         try FileManager.default.createDirectory(
             atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        let name = report.run.map(fileName) ?? "\(report.startedAt).json"
+        let name = run.map(fileName) ?? "\(startedAt).json"
         let path = (folder as NSString).appendingPathComponent(name)
         let temporary = path + ".tmp"
         let encoder = JSONEncoder()
@@ -43,7 +58,7 @@ public enum RunReportFiles {
     }
 
     /// The report of run `id`, or of the latest run when `id` is nil.
-    public static func load(directory: String, run id: Int64? = nil) throws(Missing) -> BackupReport {
+    public static func load(directory: String, run id: Int64? = nil) throws(Missing) -> RunReport {
         let folder = folder(directory)
         let name: String
         if let id {
@@ -60,9 +75,12 @@ public enum RunReportFiles {
             throw Missing(description: "no report for run \(id.map(String.init) ?? name) in \(folder)")
         }
         do {
-            return try JSONDecoder().decode(BackupReport.self, from: data)
+            return .backup(try JSONDecoder().decode(BackupReport.self, from: data))
         } catch {
-            throw Missing(description: "\(path) is not a run report: \(error)")
+            guard let replay = try? JSONDecoder().decode(ReplayReport.self, from: data) else {
+                throw Missing(description: "\(path) is not a run report: \(error)")
+            }
+            return .replay(replay)
         }
     }
 }

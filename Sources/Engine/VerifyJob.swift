@@ -23,7 +23,7 @@ public struct VerifyJob: Sendable {
         let started = Date()
         let source = try ReplaySource(directory: directory, options: options)
         var report = VerifyReport(source: source.account.name, destination: destination.name, directory: directory)
-        let store = MaildirStore(root: (directory as NSString).appendingPathComponent("maildir"))
+        let archives = ArchiveSet(directory: directory, formats: Array(ArchiveSet.formats))
         do {
             try await source.connect(to: destination, mapping: options.mapping, logger: logger) {
                 target, mappings, plans in
@@ -31,7 +31,8 @@ public struct VerifyJob: Sendable {
                 for plan in plans {
                     var folder = VerifyFolderReport(sources: plan.sources.map(\.name), destination: plan.destination)
                     do {
-                        try await compare(plan, source: source, store: store, session: target.session, into: &folder)
+                        try await compare(
+                            plan, source: source, archives: archives, session: target.session, into: &folder)
                     } catch {
                         folder.error = "\(error)"
                         guard BackupJob.isFolderScoped(error) else { throw error }
@@ -56,7 +57,7 @@ public struct VerifyJob: Sendable {
     }
 
     func compare(
-        _ plan: FolderPlan, source: ReplaySource, store: MaildirStore, session: IMAPSession,
+        _ plan: FolderPlan, source: ReplaySource, archives: ArchiveSet, session: IMAPSession,
         into report: inout VerifyFolderReport
     ) async throws {
         let expected = try source.select(plan).candidates
@@ -96,7 +97,7 @@ public struct VerifyJob: Sendable {
         var matched = 0
         for candidate in expected {
             var copies = served[candidate.sha256] ?? []
-            if copies.isEmpty, let normalized = try normalizedHash(candidate, store: store) {
+            if copies.isEmpty, let normalized = try normalizedHash(candidate, archives: archives) {
                 copies = served[normalized] ?? []
             }
             guard let copy = copies.first else {
@@ -122,9 +123,8 @@ public struct VerifyJob: Sendable {
     }
 
     /// The hash of the form a normalizing server stores, when it differs from the archived bytes.
-    func normalizedHash(_ candidate: ReplayCandidate, store: MaildirStore) throws -> Data? {
-        guard let path = candidate.maildirPath else { return nil }
-        guard let file = try? ArchivedMessageFile(store: store, relative: path) else { return nil }
+    func normalizedHash(_ candidate: ReplayCandidate, archives: ArchiveSet) throws -> Data? {
+        guard let file = try? archives.open(candidate) else { return nil }
         return try MessageFingerprint(file: file).normalized?.sha256
     }
 }

@@ -2,6 +2,17 @@ import IMAPCore
 import NIOCore
 
 extension IMAPSession {
+    /// The largest message any mailbox takes, from `APPENDLIMIT=n` (RFC 7889 §3); nil when the server names
+    /// none, or names one per mailbox (bare `APPENDLIMIT`: ask STATUS, see `hasPerMailboxAppendLimit`).
+    public var appendLimit: Int64? {
+        capabilities.lazy.compactMap { name in
+            name.hasPrefix("APPENDLIMIT=") ? Int64(name.dropFirst("APPENDLIMIT=".count)) : nil
+        }.first
+    }
+
+    /// The server offers bare `APPENDLIMIT`: each mailbox's limit is a STATUS item (RFC 7889 §4).
+    public var hasPerMailboxAppendLimit: Bool { hasCapability("APPENDLIMIT") }
+
     /// APPEND a message whose bytes `writeBody` streams (it must write exactly `size` bytes).
     /// Returns the UID when the server has UIDPLUS (RFC 4315).
     @discardableResult

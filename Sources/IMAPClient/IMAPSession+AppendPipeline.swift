@@ -25,6 +25,15 @@ public enum AppendOutcome: Sendable, Hashable {
     case refused(status: ResponseStatus, text: ResponseText)
 }
 
+/// What became of one APPEND command carrying several messages (MULTIAPPEND, RFC 3502): all were
+/// stored or none was.
+public enum AppendGroupOutcome: Sendable, Hashable {
+    /// The server stored every message; their UIDs in order when it has UIDPLUS (RFC 4315 APPENDUID).
+    case appended(uidValidity: UInt32?, uids: [UInt32])
+    /// The server refused the command: none of its messages was stored.
+    case refused(status: ResponseStatus, text: ResponseText)
+}
+
 /// Fills the buffer with the next bytes of a message body and returns how many; 0 at its end.
 public typealias AppendBodyReader = (UnsafeMutableRawBufferPointer) throws -> Int
 
@@ -40,33 +49,51 @@ extension IMAPSession {
         _ requests: [AppendRequest], window: Int = 16, body: (Int) throws -> AppendBodyReader,
         completed: (Int, AppendOutcome) async throws -> Void
     ) async throws {
-        var inFlight: [(tag: Tag, index: Int)] = []
+        try await append(requests, groups: requests.indices.map { $0..<$0 + 1 }, window: window, body: body) {
+            group, outcome in
+            switch outcome {
+            case .appended(let validity, let uids):
+                try await completed(group.lowerBound, .appended(uidValidity: validity, uid: uids.first))
+            case .refused(let status, let text):
+                try await completed(group.lowerBound, .refused(status: status, text: text))
+            }
+        }
+    }
+
+    /// APPENDs `requests` as one command per group, pipelined like the single-message form. A group of
+    /// several messages (all to the same mailbox) is one MULTIAPPEND (RFC 3502): the caller checks the
+    /// capability. `completed` hears of every group, in the server's order.
+    public func append(
+        _ requests: [AppendRequest], groups: [Range<Int>], window: Int = 16, body: (Int) throws -> AppendBodyReader,
+        completed: (Range<Int>, AppendGroupOutcome) async throws -> Void
+    ) async throws {
+        var inFlight: [(tag: Tag, group: Range<Int>)] = []
         var next = 0
 
-        func complete(_ tagged: TaggedResponse, index: Int) async throws {
+        func complete(_ tagged: TaggedResponse, group: Range<Int>) async throws {
             guard tagged.status == .ok else {
-                try await completed(index, .refused(status: tagged.status, text: tagged.text))
+                try await completed(group, .refused(status: tagged.status, text: tagged.text))
                 return
             }
-            if case .appendUID(let validity, let uids)? = tagged.text.code, let uid = uids.numbers.first {
-                try await completed(index, .appended(uidValidity: validity, uid: uid))
+            if case .appendUID(let validity, let uids)? = tagged.text.code, uids.numbers.count == group.count {
+                try await completed(group, .appended(uidValidity: validity, uids: uids.numbers))
             } else {
-                try await completed(index, .appended(uidValidity: nil, uid: nil))
+                try await completed(group, .appended(uidValidity: nil, uids: []))
             }
         }
 
         /// Handles one event while APPENDs are in flight; true when it was `tag`'s own completion.
-        func handle(_ event: ResponseEvent, waitingFor tag: Tag?, index: Int) async throws -> Bool {
+        func handle(_ event: ResponseEvent, waitingFor tag: Tag?, group: Range<Int>) async throws -> Bool {
             switch event {
             case .tagged(let tagged) where tagged.tag == tag:
-                try await complete(tagged, index: index)
+                try await complete(tagged, group: group)
                 return true
             case .tagged(let tagged):
                 guard let position = inFlight.firstIndex(where: { $0.tag == tagged.tag }) else {
                     throw IMAPError.protocolViolation("completion for unknown tag \(tagged.tag)")
                 }
                 let entry = inFlight.remove(at: position)
-                try await complete(tagged, index: entry.index)
+                try await complete(tagged, group: entry.group)
             case .untagged(let untagged):
                 absorb(untagged)
             case .continuation(let text) where tag == nil:
@@ -77,41 +104,49 @@ extension IMAPSession {
             return false
         }
 
-        while next < requests.count || !inFlight.isEmpty {
-            guard next < requests.count, inFlight.count < max(1, window) else {
-                _ = try await handle(try await nextEvent(), waitingFor: nil, index: -1)
+        while next < groups.count || !inFlight.isEmpty {
+            guard next < groups.count, inFlight.count < max(1, window) else {
+                _ = try await handle(try await nextEvent(), waitingFor: nil, group: 0..<0)
                 continue
             }
-            let index = next
+            let group = groups[next]
             next += 1
-            let request = requests[index]
-            let reader = try body(index)
             let tag = makeTag()
             var refused = false
-            sending: for part in encoder.encode(
-                .append(request.mailbox, flags: request.flags, date: request.date, size: request.size), tag: tag)
-            {
-                switch part {
-                case .bytes(let bytes):
-                    try await write(bytes)
-                case .awaitContinuation:
-                    while true {
-                        let event = try await nextEvent()
-                        if case .continuation = event { break }
-                        if try await handle(event, waitingFor: tag, index: index) {
-                            refused = true
-                            break sending
+            sending: for index in group {
+                let request = requests[index]
+                let reader = try body(index)
+                let parts =
+                    index == group.lowerBound
+                    ? encoder.encode(
+                        .append(request.mailbox, flags: request.flags, date: request.date, size: request.size), tag: tag
+                    )
+                    : encoder.encodeAppendMessage(flags: request.flags, date: request.date, size: request.size)
+                for part in parts {
+                    switch part {
+                    case .bytes(let bytes):
+                        try await write(bytes)
+                    case .awaitContinuation:
+                        while true {
+                            let event = try await nextEvent()
+                            if case .continuation = event { break }
+                            // A refusal instead of `+` ends the whole command (RFC 3502 §6.3.11).
+                            if try await handle(event, waitingFor: tag, group: group) {
+                                refused = true
+                                break sending
+                            }
                         }
                     }
                 }
+                try await streamBody(reader, size: request.size)
             }
             guard !refused else { continue }
-            try await streamBody(reader, size: request.size)
-            inFlight.append((tag, index))
+            try await write(ByteBuffer(string: "\r\n"))
+            inFlight.append((tag, group))
         }
     }
 
-    /// Writes exactly `size` bytes from `reader`, then the CRLF that ends the command.
+    /// Writes exactly `size` bytes from `reader`.
     func streamBody(_ reader: AppendBodyReader, size: Int) async throws {
         var written = 0
         while written < size {
@@ -127,7 +162,6 @@ extension IMAPSession {
         guard written == size else {
             throw IMAPError.protocolViolation("APPEND body was \(written) bytes, announced \(size)")
         }
-        try await write(ByteBuffer(string: "\r\n"))
     }
 
     /// SUBSCRIBE (RFC 9051 §6.3.7).

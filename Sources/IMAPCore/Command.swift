@@ -9,6 +9,8 @@ public enum StatusItem: String, Hashable, Sendable {
     case size = "SIZE"
     case highestModSeq = "HIGHESTMODSEQ"
     case recent = "RECENT"
+    /// The largest message the mailbox takes (RFC 7889 §4); only when the server offers bare `APPENDLIMIT`.
+    case appendLimit = "APPENDLIMIT"
 }
 
 /// A FETCH data item to ask for (RFC 9051 §6.4.5).
@@ -106,6 +108,13 @@ public struct CommandEncoder: Sendable {
     public func encode(_ command: Command, tag: Tag) -> [CommandPart] {
         var writer = CommandWriter(encoder: self)
         return writer.encode(command, tag: tag)
+    }
+
+    /// The next message of a MULTIAPPEND (RFC 3502): ` [flag-list] [date-time] {size}` after the previous
+    /// message's bytes, split like `.append`; the caller sends the bytes, and `CRLF` after the last message.
+    public func encodeAppendMessage(flags: [Flag], date: InternalDate?, size: Int) -> [CommandPart] {
+        var writer = CommandWriter(encoder: self)
+        return writer.appendMessage(flags: flags, date: date, size: size)
     }
 
     /// `DONE\r\n`, which ends IDLE.

@@ -172,19 +172,25 @@ extension CommandWriter {
             write("UID STORE \(set) \(operation) ")
             self.flags(flags)
         case .append(let name, let flags, let date, let size):
-            // append = "APPEND" SP mailbox [SP flag-list] [SP date-time] SP literal
+            // append = "APPEND" SP mailbox 1*append-message    (RFC 3502)
             write("APPEND ")
             mailbox(name)
-            if !flags.isEmpty {
-                space()
-                self.flags(flags)
-            }
-            if let date { write(" \"\(date)\"") }
-            space()
-            literalHeader(size: size)
-            return finish(lineEnd: false)
+            return appendMessage(flags: flags, date: date, size: size)
         }
         return finish()
+    }
+
+    /// append-message = append-opts SP append-data; append-opts = [SP flag-list] [SP date-time]   (RFC 3502)
+    /// The parts end right after the literal's `{size}` line, as for `.append`.
+    mutating func appendMessage(flags: [Flag], date: InternalDate?, size: Int) -> [CommandPart] {
+        if !flags.isEmpty {
+            space()
+            self.flags(flags)
+        }
+        if let date { write(" \"\(date)\"") }
+        space()
+        literalHeader(size: size)
+        return finish(lineEnd: false)
     }
 
     /// list-return-opts = "RETURN" SP "(" [return-option *(SP return-option)] ")"   (RFC 5258, 5819, 6154)

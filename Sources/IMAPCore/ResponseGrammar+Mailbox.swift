@@ -57,6 +57,7 @@ extension ResponseGrammar {
     // mailbox-data =/ "STATUS" SP mailbox SP "(" [status-att-list] ")"
     // status-att-list = status-att-val *(SP status-att-val)
     // status-att-val = status-att SP number / "SIZE" SP number64 / "HIGHESTMODSEQ" SP mod-sequence-value
+    // status-att-val =/ "APPENDLIMIT" SP (number / nil)    (RFC 7889; NIL, no limit, leaves the item out)
     func status(_ b: inout ByteBuffer) throws(GrammarError) -> UntaggedResponse {
         try space(&b, "STATUS")
         let name = try mailbox(&b)
@@ -72,6 +73,10 @@ extension ResponseGrammar {
             if !values.isEmpty && spaces == 0 { throw .mismatch(rule: "status-att-list") }
             let attribute = try keyword(&b, "status-att")
             try space(&b, "status-att-val")
+            if try peek(b) | 0x20 == UInt8(ascii: "n") {
+                try nilValue(&b)
+                continue
+            }
             values[attribute] = try number64(&b, "status-att-val")
         }
     }

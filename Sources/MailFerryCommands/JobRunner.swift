@@ -43,8 +43,7 @@ struct JobOutcome: Sendable, Encodable {
 /// Runs a job: its backup (again after failures that waiting may cure: the next attempt resumes where
 /// the last stopped), then a migrate job's replay. Progress lines carry the job's name.
 struct JobRunner: Sendable {
-    var retries: Int
-    var retryDelay: Double
+    var retry: RetryPolicy
     var mode: ProgressRenderer.Mode
     var json: Bool
     var logger: Logger
@@ -77,35 +76,25 @@ struct JobRunner: Sendable {
 
     func backUp(_ config: JobConfig, _ account: AccountConfig, renderer: ProgressRenderer) async throws -> BackupReport
     {
-        var attempt = 1
-        while true {
-            do {
-                return try await BackupJob(job: config, account: account, progress: renderer).run(logger: logger)
-            } catch {
-                guard attempt <= retries,
-                    let delay = RetryAdvice.delay(after: error, attempt: attempt, base: max(0, retryDelay))
-                else { throw error }
-                renderer.clearLine()
-                let (message, _) = ErrorReport.describe(error)
-                let wait = String(format: "%g", delay)
-                logger.warning(
-                    "\(config.name): \(message); trying again in \(wait) s (attempt \(attempt + 1) of \(retries + 1))")
-                try await Task.sleep(for: .seconds(delay))
-                attempt += 1
-            }
+        try await retry.retrying(renderer: renderer, logger: logger, job: config.name) {
+            try await BackupJob(job: config, account: account, progress: renderer).run(logger: logger)
         }
     }
 
     /// The second half of a migrate job: the staging backup, just brought up to date, replayed into the
-    /// destination. A re-run resumes where an interrupted one stopped.
+    /// destination, again after a dropped connection or throttling: each attempt resumes where the last
+    /// stopped.
     func replay(_ config: JobConfig, _ migrate: MigrateConfig, _ destination: AccountConfig) async throws
         -> ReplayReport
     {
         let renderer = ProgressRenderer(mode: mode, job: config.name, startVerb: "appending %ld messages")
         do {
             let job = ReplayJob(
-                directory: config.into!, destination: destination, options: migrate.replayOptions, progress: renderer)
-            let report = try await job.run(logger: logger)
+                directory: config.into!, destination: destination, options: migrate.replayOptions, name: config.name,
+                progress: renderer)
+            let report = try await retry.retrying(renderer: renderer, logger: logger, job: config.name) {
+                try await job.run(logger: logger)
+            }
             renderer.finish(report)
             return report
         } catch let interrupted as ReplayInterrupted {

@@ -12,18 +12,24 @@ extension ProgressRenderer {
                 json: ["event": "folder-failed", "folder": folder.destination, "error": error])
             return
         }
-        guard folder.appended + folder.alreadyPresent + folder.failedMessages.count > 0 || mode == .json else { return }
+        guard
+            folder.appended + folder.alreadyPresent + folder.failedMessages.count + folder.tooBig.count > 0
+                || mode == .json
+        else { return }
         var parts = ["\(folder.appended) appended (\(ByteCount.format(UInt64(folder.appendedBytes))))"]
         if folder.alreadyPresent > 0 { parts.append("\(folder.alreadyPresent) already there") }
+        if !folder.keywordsDropped.isEmpty { parts.append("\(folder.keywordsDropped.count) without some keywords") }
+        if !folder.tooBig.isEmpty { parts.append("\(folder.tooBig.count) too big") }
         if !folder.failedMessages.isEmpty { parts.append("\(folder.failedMessages.count) failed") }
         emit(
             line: "\(job): \(folder.destination): " + parts.joined(separator: ", "),
             json: [
                 "event": "folder-done", "folder": folder.destination, "appended": folder.appended,
                 "bytes": folder.appendedBytes, "alreadyPresent": folder.alreadyPresent,
-                "failed": folder.failedMessages.count,
+                "failed": folder.failedMessages.count, "tooBig": folder.tooBig.count,
+                "keywordsDropped": folder.keywordsDropped.count,
             ])
-        for failure in folder.failedMessages where mode != .json {
+        for failure in folder.keywordsDropped + folder.tooBig + folder.failedMessages where mode != .json {
             emit(line: "\(job): \(folder.destination): \(failure)", json: [:])
         }
     }
@@ -62,8 +68,11 @@ extension ProgressRenderer {
             let status: String
             if let error = folder.error {
                 status = "FAILED: \(error)"
-            } else if !folder.failedMessages.isEmpty {
-                status = "\(folder.failedMessages.count) failed"
+            } else if !folder.failedMessages.isEmpty || !folder.tooBig.isEmpty {
+                status = [
+                    folder.failedMessages.isEmpty ? nil : "\(folder.failedMessages.count) failed",
+                    folder.tooBig.isEmpty ? nil : "\(folder.tooBig.count) too big",
+                ].compactMap { $0 }.joined(separator: ", ")
             } else {
                 status = folder.created ? (report.dryRun ? "to create" : "created") : "ok"
             }
@@ -83,7 +92,7 @@ extension ProgressRenderer {
         lines.append(
             "\(report.source) → \(report.destination): \(report.dryRun ? "plan" : report.outcome.rawValue): "
                 + "\(count) messages \(verb) (\(ByteCount.format(UInt64(bytes)))), \(report.alreadyThere) already there, "
-                + "\(report.filteredOut) filtered out, \(report.failedMessages) failed, "
+                + "\(report.filteredOut) filtered out, \(report.tooBig) too big, \(report.failedMessages) failed, "
                 + "\(report.failedFolders) folders failed, " + String(format: "%.1f s", report.seconds))
         return lines
     }

@@ -63,12 +63,25 @@ struct ReplayArguments: ParsableArguments {
         name: .customLong("match-subject"),
         help: ArgumentHelp("Only messages whose Subject contains this text.", valueName: "text"))
     var matchSubject: String?
-    @Option(help: ArgumentHelp("Only messages matching this full-text query (SQLite FTS5 syntax).", valueName: "query"))
+    @Option(
+        help: ArgumentHelp(
+            "Only messages matching this query, as in mailferry search: words, prefix*, \"phrases\", "
+                + "subject:/from:/to:/body:.",
+            valueName: "query"))
     var search: String?
+    @Option(
+        help: ArgumentHelp(
+            "Gmail labels: copy (into every folder, All Mail too), first (one folder only), or skip-all-mail "
+                + "(every folder; All Mail only for messages in no other folder; the default).",
+            valueName: "policy"))
+    var labels: String?
     @Flag(help: "Also messages that were expunged from their folder on the server after they were backed up.")
     var includeGone = false
 
     func validate() throws {
+        if let labels, LabelPolicy(rawValue: labels) == nil {
+            throw ValidationError("--labels must be \(LabelPolicy.choices), not \"\(labels)\"")
+        }
         for rule in rules where FolderMapRule.parse(rule) == nil {
             throw ValidationError("--map \"\(rule)\" is not FROM=TO or /REGEX/=TO")
         }
@@ -97,6 +110,8 @@ struct ReplayArguments: ParsableArguments {
             rules: rules.compactMap(FolderMapRule.parse), automap: automap, into: into, include: include,
             exclude: exclude,
             delimiterSubstitute: delimiterSubstitute)
-        return ReplayOptions(sourceAccount: source, mapping: mapping, filter: filter, dryRun: dryRun)
+        var options = ReplayOptions(sourceAccount: source, mapping: mapping, filter: filter, dryRun: dryRun)
+        if let labels { options.labels = LabelPolicy(rawValue: labels) ?? .skipAllMail }
+        return options
     }
 }

@@ -20,6 +20,7 @@ struct RestoreCommand: AsyncParsableCommand {
     @OptionGroup var replay: ReplayArguments
     @Flag(help: "Print the plan (mapping, messages and bytes per folder, what is already there); change nothing.")
     var dryRun = false
+    @OptionGroup var retry: RetryOptions
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
@@ -31,7 +32,9 @@ struct RestoreCommand: AsyncParsableCommand {
             let job = ReplayJob(
                 directory: replay.directory, destination: try replay.destination(),
                 options: replay.options(dryRun: dryRun), progress: renderer)
-            let report = try await job.run(logger: logger)
+            let report = try await retry.retrying(renderer: renderer, logger: logger) {
+                try await job.run(logger: logger)
+            }
             renderer.finish(report)
             if report.outcome != .success { throw ExitCode(ExitStatus.partialFailure.rawValue) }
         } catch let interrupted as ReplayInterrupted {

@@ -48,35 +48,3 @@ struct RunCommand: AsyncParsableCommand {
         if worst != .success { throw ExitCode(worst.rawValue) }
     }
 }
-
-/// `--retries` and `--retry-delay`, shared by `run` and `batch`.
-struct RetryOptions: ParsableArguments {
-    @Option(
-        name: .long,
-        help: "Try a backup again this many times after a dropped connection or a server's throttling.")
-    var retries = 3
-    @Option(
-        name: .long,
-        help: "Seconds before the first retry, doubled each time, unless the server suggests a wait.")
-    var retryDelay = 30.0
-
-    /// A runner for jobs run `parallel` at a time: with several at once, progress comes as lines
-    /// (a line rewritten in place cannot show two jobs) and error lines name their job.
-    func runner(output: OutputOptions, parallel: Int) -> JobRunner {
-        let mode = output.progressMode
-        return JobRunner(
-            retries: retries, retryDelay: retryDelay, mode: parallel > 1 && mode == .terminal ? .lines : mode,
-            json: output.json, logger: output.makeLogger(), prefixErrors: parallel > 1)
-    }
-}
-
-extension ExitStatus {
-    /// The status to end with when two jobs ended differently: any failure beats success, and the
-    /// more fundamental failure beats a partial one.
-    func worse(_ other: ExitStatus) -> ExitStatus {
-        if self == .success { return other }
-        if other == .success { return self }
-        if self == .partialFailure { return other }
-        return self
-    }
-}

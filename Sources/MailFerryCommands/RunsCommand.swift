@@ -2,10 +2,10 @@ import ArgumentParser
 import Catalog
 import Foundation
 
-/// `mailferry runs DIR`: the history of backup runs into a directory.
+/// `mailferry runs DIR`: the history of backup and restore runs of a directory.
 struct RunsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "runs", abstract: "List the backup runs into a backup directory, newest first.")
+        commandName: "runs", abstract: "List the backup and restore runs of a backup directory, newest first.")
 
     @Argument(help: "The backup directory.") var directory: String
     @Option(help: "At most this many runs.") var limit: Int?

@@ -11,11 +11,14 @@ public final class CuttingProxy: Sendable {
     public let host = "127.0.0.1"
     public let port: Int
     private let listener: Int32
-    private let state = LockedBox((stopped: false, cuts: 0, sockets: [Int32]()))
+    private let times: Int
+    private let state = LockedBox((stopped: false, cuts: 0, sockets: [Int32](), armed: true))
 
-    public init(targetPort: Int, cutAt: String) throws {
+    /// After `times` cuts the proxy only relays: a retry gets through.
+    public init(targetPort: Int, cutAt: String, times: Int = .max) throws {
         (listener, port) = try LoopbackPorts.listening()
         let prefix = Array(cutAt.uppercased().utf8)
+        self.times = times
         let thread = Thread { [self] in acceptLoop(targetPort: targetPort, prefix: prefix) }
         thread.start()
     }
@@ -24,6 +27,9 @@ public final class CuttingProxy: Sendable {
 
     /// How many connections were cut.
     public var cuts: Int { state.withLock { $0.cuts } }
+
+    /// From now on, relays everything: a re-run reaches the server through the same address.
+    public func disarm() { state.withLock { $0.armed = false } }
 
     public func stop() {
         let sockets = state.withLock { state -> [Int32]? in
@@ -88,7 +94,9 @@ public final class CuttingProxy: Sendable {
             while let lf = pending.firstIndex(of: 0x0A) {
                 let line = Array(pending[...lf])
                 pending.removeSubrange(...lf)
-                if line.count >= prefix.count, line.prefix(prefix.count).map(Self.uppercased) == prefix {
+                if line.count >= prefix.count, line.prefix(prefix.count).map(Self.uppercased) == prefix,
+                    state.withLock({ $0.armed && $0.cuts < times })
+                {
                     state.withLock { $0.cuts += 1 }
                     shutdown(client, Int32(SHUT_RDWR))
                     shutdown(server, Int32(SHUT_RDWR))

@@ -193,6 +193,7 @@ struct DovecotConfiguration: Sendable {
 
             \(imapServices)
             \(pop3Services)
+            \(options.settings.joined(separator: "\n"))
             service anvil {
               chroot =
             }

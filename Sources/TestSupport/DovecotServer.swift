@@ -44,6 +44,9 @@ public final class DovecotServer: @unchecked Sendable {
         /// When set, Dovecot also takes XOAUTH2 and OAUTHBEARER: its `oauth2` passdb validates JWTs
         /// signed with HS256 and this key locally, and takes the user from the `email` claim.
         public var oauth2Key: String?
+        /// Lines added to `dovecot.conf` as they are, for limits a test needs (`imap_capability = ...`,
+        /// `mail_max_keyword_length = 10`, a `plugin { ... }` block).
+        public var settings: [String] = []
         public init() {}
         public init(starttls: Bool = true, layout: Layout = .slash, users: [User]? = nil) {
             self.starttls = starttls

@@ -86,6 +86,18 @@ import Testing
         #expect(object["event"] as? String == "report")
         #expect((report["folders"] as? [[String: Any]])?.allSatisfy { $0["appended"] as? Int == 0 } == true)
 
+        // Both restores are runs of the backup directory, as backups are; the dry run left none.
+        let runs = try await setup.mailferry(["runs", setup.backup])
+        #expect(runs.status == 0)
+        #expect(runs.stdout.components(separatedBy: "restore to bob").count == 3, "\(runs.stdout)")
+        #expect(runs.stdout.contains("nightly"))
+        let shown = try await setup.mailferry(["report", setup.backup])
+        #expect(shown.status == 0, "\(shown.stderr)")
+        #expect(
+            shown.stdout.contains("restore of alice into bob") && shown.stdout.contains("success: 0 messages appended"))
+        let first = try await setup.mailferry(["report", setup.backup, "--run", "2", "--json"])
+        #expect(first.stdout.contains("\"appended\" : 20"), "\(first.stdout)")
+
         let verify = try await setup.mailferry([
             "verify", setup.backup, "--config", setup.path, "--to", "bob", "--automap", "--map",
             "/^Archive/(\\d+)$/=Archives/$1",
@@ -116,8 +128,8 @@ import Testing
         #expect(badRule.status == 64)
         let badDate = try await setup.restore(["--since", "yesterday"])
         #expect(badDate.status == 2 && badDate.stderr.contains("filter since"))
-        let badSearch = try await setup.restore(["--search", "\"unbalanced"])
-        #expect(badSearch.status == 2 && badSearch.stderr.contains("not a valid full-text query"))
+        let badSearch = try await setup.restore(["--search", "?! --"])
+        #expect(badSearch.status == 2 && badSearch.stderr.contains("filter search: \"?! --\" has no words"))
         let badRegex = try await setup.restore(["--map", "/(unclosed/=x"])
         #expect(badRegex.status == 2 && badRegex.stderr.contains("map rule"))
         let noBackup = try await setup.mailferry([
@@ -209,6 +221,36 @@ import Testing
         ])
         #expect(verify.status == 0, "\(verify.stdout)")
         #expect(verify.stdout.contains("complete: 20 expected, 20 present, 0 missing"))
+        await server.stopped()
+    }
+
+    /// The connection drops in the middle of a folder: the restore waits, connects again and resumes; every
+    /// message ends up on bob once.
+    @Test func aConnectionDroppedMidFolderIsRetriedAndResumesWithoutDuplicates() async throws {
+        let server = try await DovecotServer.started()
+        let setup = try Setup(server)
+        defer { setup.jobs.remove() }
+        var generator = CorpusGenerator(seed: 61)
+        var messages = (0..<60).map { _ in generator.message(ofSize: 2_000) }
+        messages[37].bytes = Array("X-Cut-Here: yes\r\n".utf8) + messages[37].bytes
+        try server.deliver(user: "alice", folder: "INBOX", messages: messages)
+        #expect(try await setup.mailferry(["run", setup.path, "--quiet"]).status == 0)
+        let proxy = try CuttingProxy(targetPort: server.imapPort, cutAt: "X-Cut-Here", times: 1)
+        defer { proxy.stop() }
+        let path = try setup.write(
+            server.accountTOML(
+                name: "bobproxy", user: "bob", tls: "none", port: proxy.port, passwordEnv: "MAILFERRY_BOB_PASSWORD",
+                host: "127.0.0.1"), name: "proxy.toml")
+        let restore = try await setup.mailferry([
+            "restore", setup.backup, "--config", path, "--to", "bobproxy", "--retry-delay", "0",
+        ])
+        #expect(restore.status == 0, "\(restore.stderr)")
+        #expect(proxy.cuts == 1)
+        #expect(restore.stderr.contains("trying again in 0 s"))
+        #expect(try setup.bobCount("INBOX") == 60)
+        let verify = try await setup.mailferry(["verify", setup.backup, "--config", setup.path, "--to", "bob"])
+        #expect(
+            verify.stdout.contains("complete: 60 expected, 60 present, 0 missing, 0 twice, 0 extra"), "\(verify.stdout)")
         await server.stopped()
     }
 }

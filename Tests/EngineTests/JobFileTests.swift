@@ -64,6 +64,7 @@ struct JobFileTests {
         (Self.migrate + "map = [ { match = \"(\", to = \"c\" } ]\n", 12, "the pattern is not valid"),
         (Self.migrate + "filter = { max_size = \"huge\" }\n", 12, "max_size"),
         (Self.migrate + "filter = { colour = \"red\" }\n", 12, "unknown key \"colour\""),
+        (Self.migrate + "labels = \"all\"\n", 12, "\"copy\", \"first\" or \"skip-all-mail\", not \"all\""),
         ("[[jobs]]\nname = \"j\"\nformats = [\"mbox\", \"eml\"]\n", 3, "unknown format \"eml\""),
         ("[[jobs]]\nname = \"j\"\nformats = []\n", 3, "at least one format"),
         ("[[jobs]]\nname = \"j\"\nformats = [\"mbox\", \"mbox\"]\n", 3, "names a format twice"),
@@ -115,10 +116,13 @@ struct JobFileTests {
             ])
         let selection = try migrate.filter.selection()
         #expect(selection.maxSize == 50_000_000 && selection.minSize == 100 && selection.flags == ["\\Seen"])
-        #expect(selection.since == 1_546_300_800 && selection.search == "invoice")
+        #expect(selection.since == 1_546_300_800 && selection.search == "\"invoice\"")
 
         let staged = try JobFile.parse(Self.migrate + "staging = \"/srv/staging\"\n", path: "/etc/jobs.toml")
         #expect(staged.jobs[0].into == "/srv/staging" && staged.jobs[0].migrate?.mapping.rules == [])
+        #expect(staged.jobs[0].migrate?.replayOptions.labels == .skipAllMail)
+        let first = try JobFile.parse(Self.migrate + "labels = \"first\"\n", path: "/etc/jobs.toml")
+        #expect(first.jobs[0].migrate?.replayOptions.labels == .first)
     }
 
     static let samples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

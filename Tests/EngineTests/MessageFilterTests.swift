@@ -44,7 +44,17 @@ struct MessageFilterTests {
         let selection = try filter.selection()
         #expect(selection.since == 1_546_300_800 && selection.before == 1_577_836_800)
         #expect(selection.dateSource == .header && selection.maxSize == 50_000_000)
-        #expect(selection.from == nil && selection.search == "invoice" && selection.flags == ["\\Seen"])
+        #expect(selection.from == nil && selection.search == "\"invoice\"" && selection.flags == ["\\Seen"])
+        #expect(selection.phrases.isEmpty)
+        filter.search = "invoice \"quarterly report\""
+        let phrased = try filter.selection()
+        #expect(phrased.search == "\"invoice\" AND \"quarterly\" AND \"report\"")
+        #expect(phrased.phrases == [SearchTerm(column: nil, tokens: ["quarterly", "report"])])
+        filter.search = "?!"
+        #expect(throws: FilterError(key: "search", message: "\"?!\" has no words to search for")) {
+            try filter.selection()
+        }
+        filter.search = "invoice"
 
         filter.before = "2018-01-01"
         #expect(throws: FilterError.self) { try filter.selection() }

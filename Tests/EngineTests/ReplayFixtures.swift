@@ -13,7 +13,7 @@ import Testing
 final class ReplayFixture {
     let backup: BackupFixture
     let destinationServer: DovecotServer
-    let bob: AccountConfig
+    var bob: AccountConfig
     var source: DovecotServer { backup.server }
 
     /// With `destination` nil, bob lives on the source server.
@@ -24,6 +24,12 @@ final class ReplayFixture {
         var server = backup.server
         if let destination { server = try await DovecotServer.started(.init(layout: destination)) }
         return ReplayFixture(backup: backup, destinationServer: server)
+    }
+
+    /// bob on a server of his own, started with `destinationOptions` (limits, capabilities).
+    static func make(destinationOptions: DovecotServer.Options) async throws -> ReplayFixture {
+        let backup = try await BackupFixture.make()
+        return ReplayFixture(backup: backup, destinationServer: try await DovecotServer.started(destinationOptions))
     }
 
     init(backup: BackupFixture, destinationServer: DovecotServer) {

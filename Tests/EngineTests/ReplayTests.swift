@@ -4,6 +4,7 @@ import Foundation
 import GRDB
 import IMAPClient
 import IMAPCore
+import MailCore
 import TestSupport
 import Testing
 
@@ -249,5 +250,74 @@ import Testing
         #expect(report.outcome == .partial)
         #expect(report.appended == 4)
         #expect(report.folders[0].failedMessages.first?.contains("does not match its catalog hash") == true)
+    }
+
+    /// A Gmail-like account: every message in "[Gmail]/All Mail" too, some also in INBOX, Work or Sent Mail
+    /// (labels), m3 in All Mail only (archived). Each policy puts each message where it says, and verify agrees.
+    @Test(arguments: [LabelPolicy.skipAllMail, .first, .copy])
+    func gmailLabelsPolicy(_ policy: LabelPolicy) async throws {
+        let fixture = try await ReplayFixture.make()
+        var generator = CorpusGenerator(seed: 17)
+        let m = (0..<5).map { _ in generator.message(ofSize: 2_000) }
+        let folders: [String: [Int]] = [
+            "INBOX": [1, 4], "Work": [2, 4], "[Gmail]/Sent Mail": [0], "[Gmail]/All Mail": [0, 1, 2, 3, 4],
+        ]
+        for (folder, indices) in folders {
+            try fixture.source.deliver(user: "alice", folder: folder, messages: indices.map { m[$0] })
+        }
+        try await fixture.backUp()
+        var options = ReplayOptions()
+        options.labels = policy
+        let report = try await fixture.restore(options)
+        #expect(report.outcome == .success)
+        let expected: [String: [Int]] =
+            switch policy {
+            case .copy: folders
+            case .skipAllMail: ["INBOX": [1, 4], "Work": [2, 4], "[Gmail]/Sent Mail": [0], "[Gmail]/All Mail": [3]]
+            case .first: ["INBOX": [1, 4], "Work": [2], "[Gmail]/Sent Mail": [0], "[Gmail]/All Mail": [3]]
+            }
+        let bob = try await fixture.bobState()
+        let hashes = m.map { SHA256Hasher.hash($0.servedBytes).hex }
+        #expect(
+            bob.filter { !$0.value.isEmpty }.mapValues { Set($0.values.map(\.sha256)) }
+                == expected.mapValues { Set($0.map { hashes[$0] }) })
+        #expect(bob.messageCount == expected.values.reduce(0) { $0 + $1.count })
+        let allMail = try #require(report.folders.first { $0.destination == "[Gmail]/All Mail" })
+        #expect(allMail.elsewhere == (policy == .copy ? 0 : 4))
+        // verify expects what the policy put there: nothing missing, nothing extra.
+        let verified = try await VerifyJob(
+            directory: fixture.backup.directory.path, destination: fixture.bob, options: options
+        )
+        .run(logger: quietLogger)
+        #expect(verified.folders.allSatisfy { $0.missing.isEmpty && $0.extra == 0 }, "\(verified.folders)")
+        let again = try await fixture.restore(options)
+        #expect(again.appended == 0)
+    }
+
+    /// A phrase in `search`: the index finds messages with both words, the text decides which hold them in order.
+    @Test func aSearchPhraseRestoresOnlyMessagesWithThePhrase() async throws {
+        let fixture = try await ReplayFixture.make()
+        let date = Date(timeIntervalSince1970: 1_690_000_000)
+        let texts = [
+            ("Figures", "Here is the quarterly report for Q3."),
+            ("Quarterly report attached", "See the attachment."),
+            ("Report", "The report is not quarterly this time."),
+            ("Other", "Nothing to see."),
+        ]
+        let messages = texts.enumerated().map { index, text in
+            CorpusMessage(
+                "From: boss@example.org\r\nSubject: \(text.0)\r\nMessage-ID: <p\(index)@example.org>\r\n\r\n\(text.1)\r\n",
+                internalDate: date)
+        }
+        try fixture.source.deliver(user: "alice", folder: "INBOX", messages: messages)
+        try await fixture.backUp()
+        var options = ReplayOptions()
+        options.filter.search = "\"quarterly report\""
+        let report = try await fixture.restore(options)
+        #expect(report.outcome == .success)
+        #expect(report.appended == 2 && report.filteredOut == 2)
+        let bob = try await fixture.bobState()
+        let expected = Set([0, 1].map { SHA256Hasher.hash(messages[$0].servedBytes).hex })
+        #expect(Set(bob["INBOX"]?.values.map(\.sha256) ?? []) == expected)
     }
 }

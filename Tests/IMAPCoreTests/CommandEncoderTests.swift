@@ -149,6 +149,15 @@ struct EncoderCase: Sendable, CustomTestStringConvertible {
         #expect(Array(tail.readableBytesView) == [0xC3, 0xA4, 0x0D, 0x0A])
     }
 
+    @Test func multiAppendMessagesFollowTheFirstLiteral() {
+        let date = InternalDate("17-Jul-1996 02:44:25 -0700")
+        let plus = CommandEncoder(literalPlus: true)
+        #expect(
+            render(plus.encodeAppendMessage(flags: [.seen, Flag("$Work")], date: date, size: 12))
+                == " (\\Seen $Work) \"17-Jul-1996 02:44:25 -0700\" {12+}\r\n")
+        #expect(render(CommandEncoder().encodeAppendMessage(flags: [], date: nil, size: 3)) == " {3}\r\n<+>")
+    }
+
     @Test func mailboxNamesAreWrittenFromRawBytes() {
         // Invalid modified UTF-7 from a server goes back byte for byte.
         let raw = MailboxName(bytes: Array("&Jjo!".utf8))

@@ -235,6 +235,12 @@ import Testing
             name: "STATUS quoted with HIGHESTMODSEQ",
             text: "* STATUS \"Sent Items\" (uidvalidity 7 HIGHESTMODSEQ 90000000000)  \n",
             events: [.untagged(.status(mailbox("Sent Items"), ["UIDVALIDITY": 7, "HIGHESTMODSEQ": 90_000_000_000]))]),
+        Transcript(
+            name: "STATUS APPENDLIMIT", text: "* STATUS INBOX (APPENDLIMIT 5000 MESSAGES 2)\n",
+            events: [.untagged(.status(mailbox("INBOX"), ["APPENDLIMIT": 5000, "MESSAGES": 2]))]),
+        Transcript(
+            name: "STATUS APPENDLIMIT NIL", text: "* STATUS Big (APPENDLIMIT NIL)\n",
+            events: [.untagged(.status(mailbox("Big"), [:]))]),
         Transcript(name: "STATUS empty", text: "* STATUS INBOX ()\n", events: [.untagged(.status(.inbox, [:]))]),
         Transcript(
             name: "SEARCH", text: "* SEARCH 2 84 882\n", events: [.untagged(.search([2, 84, 882], modSeq: nil))]),
