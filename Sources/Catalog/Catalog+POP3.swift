@@ -95,4 +95,11 @@ extension Catalog {
         }
     }
 
+    /// How many runs an account has had (this one included once started): a number that moves
+    /// on by one each run.
+    public func runCount(accountID: Int64) throws -> Int {
+        try pool.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM runs WHERE account_id = ?", arguments: [accountID]) ?? 0
+        }
+    }
 }

@@ -35,45 +35,6 @@ extension POP3Backup {
         }
     }
 
-    /// Before anything saved in an earlier run is deleted, the server's `TOP n 0` must equal the
-    /// archived copy's header block: a server may hand a UIDL (and a size) that named a deleted
-    /// message to a new one. A message that fails is no longer taken as saved: it is fetched in
-    /// this run and its hash decides. Costs one TOP per message the policy lets go.
-    func confirmDeletable(_ messages: inout [ServerMessage], session: POP3Session) async throws {
-        guard let keptSince = deletionCutoff() else { return }
-        let due = messages.indices.filter { index in
-            guard let row = messages[index].known else { return false }
-            return row.firstSaved <= keptSince
-        }
-        guard !due.isEmpty else { return }
-        var headers: [Int: [UInt8]] = [:]
-        var current: [UInt8] = []
-        let requests = due.map { POP3Session.Request(number: messages[$0].number, limit: Self.limit(messages[$0].size), topLines: 0) }
-        try await session.retrieve(requests, window: limits.window) { request, event in
-            switch event {
-            case .start: current = []
-            case .data(let chunk): current.append(contentsOf: chunk.readableBytesView)
-            case .end: headers[request.number] = current
-            case .failed: break
-            }
-        }
-        var reused = 0
-        for index in due {
-            let number = messages[index].number
-            guard let row = messages[index].known, let copy = archived[row.sha256], let header = headers[number] else { continue }
-            if archives.copy(copy, startsWith: header) {
-                confirmed.insert(number)
-            } else {
-                messages[index].known = nil
-                reused += 1
-            }
-        }
-        if reused > 0 {
-            report.notes.append(
-                "\(reused) messages carry the UIDL and size of a saved message but other headers (the server reused them): fetched again, not deleted")
-        }
-    }
-
     /// Rows whose message is no longer on the server (deleted by another client, or by a QUIT
     /// whose answer was lost) are marked gone. Only when this run saw every message: a run cut
     /// short by a limit or a failure cannot tell.

@@ -101,7 +101,7 @@ final class POP3Backup {
         for index in messages.indices {
             messages[index].known = match(messages[index], seen: seen)
         }
-        try await confirmDeletable(&messages, session: session)
+        try await confirmKnown(&messages, seen: seen, run: try catalog.runCount(accountID: accountID), session: session)
         let chosen = choose(messages.filter { $0.known == nil })
         progress.report(
             .folderStarted(
