@@ -26,50 +26,58 @@ extension POP3Backup {
     /// Runs it takes the rolling check to have confirmed every kept message once.
     static let confirmationRounds = 16
 
-    /// Confirms what `toConfirm` picks with `TOP n 0`; a message whose headers differ from its
-    /// archived copy is no longer taken as saved. Confirmed ones may be deleted by the policy.
-    func confirmKnown(_ messages: inout [ServerMessage], seen: [String: [POP3SeenMessage]], run: Int, session: POP3Session)
-        async throws
-    {
-        let picked = toConfirm(messages, seen: seen, run: run)
-        guard !picked.isEmpty else { return }
-        let indexByNumber = Dictionary(picked.map { (messages[$0].number, $0) }, uniquingKeysWith: { first, _ in first })
-        var header: [UInt8] = []
-        var differing: [Int] = []
-        let requests = picked.map {
-            POP3Session.Request(number: messages[$0].number, limit: Self.limit(messages[$0].size), topLines: 0)
-        }
-        let snapshot = messages
-        try await session.retrieve(requests, window: limits.window) { request, event in
-            switch event {
-            case .start: header = []
-            case .data(let chunk): header.append(contentsOf: chunk.readableBytesView)
-            case .end:
-                // Compared as each answer ends: a run that checks every message holds one header at a time.
-                guard let index = indexByNumber[request.number], let row = snapshot[index].known,
-                    let copy = archived[row.sha256]
-                else { return }
-                if archives.copy(copy, startsWith: header) {
-                    confirmed.insert(request.number)
-                } else {
-                    differing.append(index)
-                }
-                header = []
-            case .failed: break
+    /// Confirms what `toConfirm` picks with `TOP n 0`, a chunk at a time; a message whose headers
+    /// differ from its archived copy is no longer taken as saved. Confirmed ones may be deleted by
+    /// the policy. `reused`: how many messages showed the server reuses UIDLs (see `recognise`).
+    func confirmKnown(_ messages: inout [ServerMessage], reused: Int, run: Int, session: POP3Session) async throws {
+        let picked = toConfirm(messages, reused: reused, run: run)
+        var differing = 0
+        for start in stride(from: 0, to: picked.count, by: Self.lookupChunk) {
+            let chunk = Array(picked[start..<min(picked.count, start + Self.lookupChunk)])
+            let archived = try copies(of: chunk.map { messages[$0].known!.sha256 })
+            // Message number -> (index, archived copy): what each answer is compared with.
+            var expected: [Int: (index: Int, copy: ArchivedCopy)] = [:]
+            for index in chunk {
+                if let copy = archived[messages[index].known!.sha256] { expected[messages[index].number] = (index, copy) }
             }
+            let requests = chunk.map {
+                POP3Session.Request(number: messages[$0].number, limit: Self.limit(messages[$0].size), topLines: 0)
+            }
+            var header: [UInt8] = []
+            var mismatched: [Int] = []
+            try await session.retrieve(requests, window: limits.window) { request, event in
+                switch event {
+                case .start: header = []
+                case .data(let chunk): header.append(contentsOf: chunk.readableBytesView)
+                case .end:
+                    // Compared as each answer ends: one header at a time is held.
+                    guard let (index, copy) = expected[request.number] else { return }
+                    if archives.copy(copy, startsWith: header) {
+                        confirmed.insert(request.number)
+                    } else {
+                        mismatched.append(index)
+                    }
+                    header = []
+                case .failed: break
+                }
+            }
+            for index in mismatched {
+                messages[index].known = nil
+                messages[index].knownRow = nil
+            }
+            differing += mismatched.count
         }
-        for index in differing { messages[index].known = nil }
-        if !differing.isEmpty {
+        if differing > 0 {
             report.notes.append(
-                "\(differing.count) messages carry the UIDL and size of a saved message but other headers (the server reused them): fetched again, not deleted")
+                "\(differing) messages carry the UIDL and size of a saved message but other headers (the server reused them): fetched again, not deleted")
         }
     }
 
     /// Indices of the messages taken as saved whose headers this run checks (see above).
-    func toConfirm(_ messages: [ServerMessage], seen: [String: [POP3SeenMessage]], run: Int) -> [Int] {
+    func toConfirm(_ messages: [ServerMessage], reused: Int, run: Int) -> [Int] {
         let known = messages.indices.filter { messages[$0].known != nil }
         guard !known.isEmpty else { return [] }
-        if let reused = reusedUIDLs(messages, seen: seen), reused > 0 {
+        if reused > 0 {
             report.notes.append(
                 "\(reused) saved UIDLs are listed with another size (the server reuses UIDLs): the headers of every saved message were checked")
             return known
@@ -78,24 +86,12 @@ extension POP3Backup {
         if let keptSince = deletionCutoff() {
             picked.formUnion(known.filter { messages[$0].known!.firstSaved <= keptSince })
         }
-        let order = known.map { archived[messages[$0].known!.sha256]?.messageID ?? 0 }
+        let order = known.map { messages[$0].knownRow?.messageID ?? 0 }
         let inOrder = Self.longestNonDecreasing(order)
         picked.formUnion(known.indices.filter { !inOrder.contains($0) }.map { known[$0] })
         let round = run % Self.confirmationRounds
         picked.formUnion(known.filter { Self.round(of: messages[$0].key!) == round })
         return picked.sorted()
-    }
-
-    /// How many messages carry a UIDL the catalog holds for a live message of another size (and
-    /// none of theirs): proof that this server reuses UIDLs. Nil when there are none.
-    func reusedUIDLs(_ messages: [ServerMessage], seen: [String: [POP3SeenMessage]]) -> Int? {
-        var count = 0
-        for message in messages where message.known == nil {
-            guard let key = message.key, let rows = seen[key] else { continue }
-            let live = rows.filter { $0.deletedAt == nil }
-            if !live.isEmpty, !live.contains(where: { $0.listedSize == Int64(message.size) }) { count += 1 }
-        }
-        return count == 0 ? nil : count
     }
 
     /// The rolling check's round a key belongs to: FNV-1a of its bytes, stable across runs and
