@@ -353,22 +353,51 @@ extension Catalog {
             let rows = try Row.fetchCursor(
                 db,
                 sql: """
-                    SELECT m.sha256, m.id, p.maildir_path, p.mbox_path, p.mbox_offset, p.mbox_length
-                    FROM placements p JOIN messages m ON m.id = p.message_id
-                    WHERE p.folder_id = ? AND (p.maildir_path IS NOT NULL OR p.mbox_path IS NOT NULL)
+                    \(Self.copyColumns) WHERE p.folder_id = ? AND (p.maildir_path IS NOT NULL OR p.mbox_path IS NOT NULL)
                     """, arguments: [folderID])
             var result: [Data: ArchivedCopy] = [:]
-            while let row = try rows.next() {
-                let sha: Data = row[0]
-                var copy = result[sha] ?? ArchivedCopy(messageID: row[1], maildirPath: nil)
-                if copy.maildirPath == nil { copy.maildirPath = row[2] }
-                if copy.mbox == nil, let path: String = row[3] {
-                    copy.mbox = MboxLocation(path: path, offset: row[4], length: row[5])
-                }
-                result[sha] = copy
-            }
+            while let row = try rows.next() { Self.merge(row, into: &result) }
             return result
         }
+    }
+
+    /// `folderContents` for these hashes only: what a run that remembers little asks as it goes.
+    public func folderContents(folderID: Int64, sha256s: [Data]) throws -> [Data: ArchivedCopy] {
+        var result: [Data: ArchivedCopy] = [:]
+        for start in stride(from: 0, to: sha256s.count, by: Self.lookupChunk) {
+            let chunk = Array(sha256s[start..<min(sha256s.count, start + Self.lookupChunk)])
+            try pool.read { db in
+                let rows = try Row.fetchCursor(
+                    db,
+                    sql: """
+                        \(Self.copyColumns) WHERE m.sha256 IN (\(databaseQuestionMarks(count: chunk.count)))
+                            AND p.folder_id = ? AND (p.maildir_path IS NOT NULL OR p.mbox_path IS NOT NULL)
+                        """, arguments: StatementArguments(chunk) + [folderID])
+                while let row = try rows.next() { Self.merge(row, into: &result) }
+            }
+        }
+        return result
+    }
+
+    /// What `merge` reads, from placements `p` and messages `m`.
+    static let copyColumns = """
+        SELECT m.sha256, m.id, p.maildir_path, p.mbox_path, p.mbox_offset, p.mbox_length
+        FROM placements p JOIN messages m ON m.id = p.message_id
+        """
+
+    /// How many keys one `IN (...)` lookup binds.
+    static let lookupChunk = 500
+
+    /// Adds a (sha256, message id, maildir path, mbox path, offset, length) row: the first Maildir
+    /// file and the first mbox entry of each message.
+    static func merge(_ row: Row, into result: inout [Data: ArchivedCopy]) {
+        let sha: Data = row[0]
+        var copy = result[sha] ?? ArchivedCopy(messageID: row[1], maildirPath: nil)
+        if copy.maildirPath == nil { copy.maildirPath = row[2] }
+        if copy.mbox == nil, let path: String = row[3] {
+            copy.mbox = MboxLocation(path: path, offset: row[4], length: row[5])
+        }
+        result[sha] = copy
     }
 
     public func startRun(job: String, accountID: Int64?, now: Int64) throws -> RunRecord {

@@ -19,21 +19,48 @@ public struct POP3SeenMessage: Sendable, Hashable {
     }
 }
 
+/// A live `pop3_uidls` row and where its bytes are in the account's folder.
+public struct POP3SavedRow: Sendable, Hashable {
+    public var id: Int64
+    public var row: POP3SeenMessage
+    public var copy: ArchivedCopy?
+}
+
 extension Catalog {
-    /// Every saved POP3 message of an account, by UIDL (a reused UIDL has several rows).
-    public func pop3Seen(accountID: Int64) throws -> [String: [POP3SeenMessage]] {
+    /// The live rows (not gone from the server) of these UIDLs, by UIDL (a reused UIDL may have
+    /// several), each with its bytes' copy in the folder if there is one. Asked in chunks: a run
+    /// never holds every row of a big maildrop at once.
+    public func pop3Saved(uidls: [String], accountID: Int64, folderID: Int64) throws -> [String: [POP3SavedRow]] {
+        var result: [String: [POP3SavedRow]] = [:]
+        for start in stride(from: 0, to: uidls.count, by: Self.lookupChunk) {
+            let chunk = Array(uidls[start..<min(uidls.count, start + Self.lookupChunk)])
+            var rows: [(id: Int64, seen: POP3SeenMessage)] = []
+            try pool.read { db in
+                let cursor = try Row.fetchCursor(
+                    db,
+                    sql: """
+                        SELECT id, uidl, sha256, listed_size, first_saved FROM pop3_uidls
+                        WHERE account_id = ? AND deleted_at IS NULL AND uidl IN (\(databaseQuestionMarks(count: chunk.count)))
+                        """, arguments: [accountID] + StatementArguments(chunk))
+                while let row = try cursor.next() {
+                    rows.append((row[0], POP3SeenMessage(uidl: row[1], sha256: row[2], listedSize: row[3], firstSaved: row[4])))
+                }
+            }
+            let copies = try folderContents(folderID: folderID, sha256s: rows.map(\.seen.sha256))
+            for row in rows {
+                result[row.seen.uidl, default: []].append(POP3SavedRow(id: row.id, row: row.seen, copy: copies[row.seen.sha256]))
+            }
+        }
+        return result
+    }
+
+    /// Every live row of an account, streamed: its id, UIDL and hash.
+    public func pop3LiveRows(accountID: Int64, _ body: (Int64, String, Data) throws -> Void) throws {
         try pool.read { db in
             let rows = try Row.fetchCursor(
-                db,
-                sql: "SELECT uidl, sha256, listed_size, first_saved, deleted_at FROM pop3_uidls WHERE account_id = ?",
+                db, sql: "SELECT id, uidl, sha256 FROM pop3_uidls WHERE account_id = ? AND deleted_at IS NULL",
                 arguments: [accountID])
-            var result: [String: [POP3SeenMessage]] = [:]
-            while let row = try rows.next() {
-                let seen = POP3SeenMessage(
-                    uidl: row[0], sha256: row[1], listedSize: row[2], firstSaved: row[3], deletedAt: row[4])
-                result[seen.uidl, default: []].append(seen)
-            }
-            return result
+            while let row = try rows.next() { try body(row[0], row[1], row[2]) }
         }
     }
 
@@ -95,4 +122,11 @@ extension Catalog {
         }
     }
 
+    /// How many runs an account has had (this one included once started): a number that moves
+    /// on by one each run.
+    public func runCount(accountID: Int64) throws -> Int {
+        try pool.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM runs WHERE account_id = ?", arguments: [accountID]) ?? 0
+        }
+    }
 }

@@ -232,6 +232,7 @@ public struct JobFile: Sendable {
         "provider", "protocol", "host", "port", "tls", "user", "auth", "token_command", "password_env",
         "password_command", "password_file", "ca_file", "keep_on_server", "max_messages", "max_bytes",
         "max_connections", "client_id", "scope", "device_endpoint", "token_endpoint", "token_file", "max_bytes_per_day",
+        "connect_timeout", "read_timeout",
     ]
     static let jobKeys = Set([
         "name", "backup", "into", "formats", "include", "exclude", "migrate", "prune_gone_after_days", "poll", "every",
@@ -292,13 +293,25 @@ public struct JobFile: Sendable {
             &table, name: name, auth: auth, preset: host == server?.host ? preset : nil, explicitAuth: authName != nil,
             base: base)
         let caFile = try table.string("ca_file").map { resolve($0, base) }
-        let endpoint = Endpoint(host: host, port: port, tls: tls, caFile: caFile)
+        let defaults = Endpoint(host: host, port: port, tls: tls)
+        let endpoint = Endpoint(
+            host: host, port: port, tls: tls, caFile: caFile,
+            connectTimeoutSeconds: try seconds(&table, "connect_timeout") ?? defaults.connectTimeoutSeconds,
+            readTimeoutSeconds: try seconds(&table, "read_timeout") ?? defaults.readTimeoutSeconds)
         let pop3 = try parsePOP3Policy(&table, mailProtocol: mailProtocol)
         var account = AccountConfig(
             name: name, mailProtocol: mailProtocol, endpoint: endpoint, user: user, secret: secret, pop3: pop3,
             auth: auth, provider: preset?.name)
         account.maxBytesPerDay = try table.bytes("max_bytes_per_day")
         return account
+    }
+
+    /// `connect_timeout` / `read_timeout`: whole seconds, 1 to 3600 (a stalled server ends the run
+    /// after this much silence instead of the default 20 s / 120 s).
+    static func seconds(_ table: inout TableReader, _ key: String) throws(ConfigError) -> Int64? {
+        guard let value = try table.int(key) else { return nil }
+        guard (1...3600).contains(value) else { throw table.error(key, "must be a number of seconds from 1 to 3600") }
+        return Int64(value)
     }
 
     /// A password account needs exactly one `password_*` key; an OAuth2 account needs `token_command`

@@ -7,34 +7,39 @@ import MailCore
 import POP3Client
 
 extension POP3Backup {
-    /// What `max_messages` and `max_bytes` let this run take, in maildrop order.
-    func choose(_ wanted: [ServerMessage]) -> [ServerMessage] {
-        var chosen: [ServerMessage] = []
+    /// Indices of the messages not yet saved that `max_messages` and `max_bytes` let this run
+    /// take, in maildrop order.
+    func choose(_ messages: [ServerMessage]) -> [Int] {
+        var chosen: [Int] = []
         var bytes: Int64 = 0
-        for message in wanted {
-            if let maximum = policy.maxMessages, chosen.count >= maximum { break }
-            if let maximum = policy.maxBytes, !chosen.isEmpty, bytes + Int64(message.size) > maximum { break }
-            chosen.append(message)
+        var wanted = 0
+        for (index, message) in messages.enumerated() where message.known == nil {
+            wanted += 1
+            if wanted > chosen.count + 1 { continue }  // a limit was reached: only counted
+            if let maximum = policy.maxMessages, chosen.count >= maximum { continue }
+            if let maximum = policy.maxBytes, !chosen.isEmpty, bytes + Int64(message.size) > maximum { continue }
+            chosen.append(index)
             bytes += Int64(message.size)
         }
-        if chosen.count < wanted.count {
+        if chosen.count < wanted {
             limited = true
             report.notes.append(
-                "max_messages/max_bytes reached: \(wanted.count - chosen.count) new messages left for the next run")
+                "max_messages/max_bytes reached: \(wanted - chosen.count) new messages left for the next run")
         }
         if let budget {
-            let taken = budget.take(chosen.map { Int64($0.size) })
+            let taken = budget.take(chosen.map { Int64(messages[$0].size) })
             if taken < chosen.count {
                 let left = chosen[taken...]
                 limited = true
-                report.notes.append(ByteBudget.note(left: left.count, bytes: left.reduce(0) { $0 + Int64($1.size) }))
+                report.notes.append(
+                    ByteBudget.note(left: left.count, bytes: left.reduce(0) { $0 + Int64(messages[$1].size) }))
                 chosen = Array(chosen[..<taken])
             }
         }
         return chosen
     }
 
-    func fetch(_ chosen: [ServerMessage], session: POP3Session) async throws {
+    func fetch(_ chosen: [Int], of messages: [ServerMessage], session: POP3Session) async throws {
         guard !chosen.isEmpty else { return }
         let catalog = self.catalog
         let accountID = self.accountID
@@ -55,11 +60,13 @@ extension POP3Backup {
             self.count(outcome)
         }
         self.pipeline = pipeline
-        let byNumber = Dictionary(chosen.map { ($0.number, $0) }, uniquingKeysWith: { first, _ in first })
-        let requests = chosen.map { POP3Session.Request(number: $0.number, limit: Self.limit($0.size)) }
+        let requests = chosen.map { POP3Session.Request(number: messages[$0].number, limit: Self.limit(messages[$0].size)) }
+        var position = 0
         do {
             try await session.retrieve(requests, window: limits.window) { request, event in
-                try await self.handle(event, message: byNumber[request.number]!)
+                // Answers come in the order of the requests: the cursor only moves forward.
+                while messages[chosen[position]].number != request.number { position += 1 }
+                try await self.handle(event, message: messages[chosen[position]])
             }
             try await pipeline.finish()
         } catch {
@@ -100,13 +107,15 @@ extension POP3Backup {
         let seen = POP3SeenMessage(
             uidl: message.key ?? "sha256:\(digest.hex)", sha256: sha, listedSize: Int64(message.size),
             firstSaved: clock())
-        if savedThisRun.contains(sha) || archived[sha].map(archives.holds) == true {
+        let earlier = try catalog.folderContents(folderID: folder.id!, sha256s: [sha])[sha]
+        if savedThisRun.contains(sha) || storedThisRun[sha] != nil || earlier.map(archives.holds) == true {
             // The same bytes are already in this folder: remember the key, store nothing twice.
             file.discard()
             pendingSeen.append((message.number, seen))
             return
         }
         savedThisRun.insert(sha)
+        if earlier != nil { restored.insert(sha) }
         folder.highestUid += 1
         let uid = folder.highestUid
         pendingByUID[uid] = (message.number, seen)
@@ -122,7 +131,10 @@ extension POP3Backup {
     /// Counts a committed batch: from now on its messages may be deleted from the server.
     func count(_ outcome: BatchCommitter.Outcome) {
         for stored in outcome.stored {
-            archived[stored.sha256] = ArchivedCopy(messageID: 0, maildirPath: stored.maildirPath, mbox: stored.mbox)
+            savedThisRun.remove(stored.sha256)
+            if restored.contains(stored.sha256) {
+                storedThisRun[stored.sha256] = ArchivedCopy(messageID: 0, maildirPath: stored.maildirPath, mbox: stored.mbox)
+            }
             if let pending = pendingByUID.removeValue(forKey: stored.uid) { committed[pending.number] = pending.seen }
             report.newMessages += 1
             report.newBytes += stored.size

@@ -27,6 +27,8 @@ final class POP3Backup {
         var key: String?
         /// The committed row saying it is already saved.
         var known: POP3SeenMessage?
+        /// That row's id, and its message's (the order messages were first saved in).
+        var knownRow: (id: Int64, messageID: Int64)?
     }
 
     static let folderName = "INBOX"
@@ -45,10 +47,14 @@ final class POP3Backup {
     let journal: WriteJournal?
     var report: FolderReport
 
-    // State of one run.
-    /// What the folder's archive holds, by hash.
-    var archived: [Data: ArchivedCopy] = [:]
+    // State of one run. Nothing in it grows with the messages kept on the server beyond
+    // `ServerMessage`: the catalog is asked in chunks (see `recognise`).
+    /// Hashes stored in this run whose batch is not yet committed (after that the catalog knows them).
     var savedThisRun: Set<Data> = []
+    /// Hashes whose earlier copy's file is lost, stored again in this run; and those copies once
+    /// committed, which win over the lost one.
+    var restored: Set<Data> = []
+    var storedThisRun: [Data: ArchivedCopy] = [:]
     /// Rows committed in this run, by message number (saved now, or already archived under another key).
     var committed: [Int: POP3SeenMessage] = [:]
     var pendingByUID: [Int64: (number: Int, seen: POP3SeenMessage)] = [:]
@@ -98,20 +104,16 @@ final class POP3Backup {
         mbox = try archives.openMbox(folderDirectory: folderDirectory, folderID: folder.id!, catalog: catalog, report: &report)
         defer { mbox?.close() }
         var messages = try await identify(try await session.list(), session: session)
-        let seen = try catalog.pop3Seen(accountID: accountID)
-        archived = try catalog.folderContents(folderID: folder.id!)
-        for index in messages.indices {
-            messages[index].known = match(messages[index], seen: seen)
-        }
-        try await confirmDeletable(&messages, session: session)
-        let chosen = choose(messages.filter { $0.known == nil })
+        let reused = try recognise(&messages)
+        try await confirmKnown(&messages, reused: reused, run: try catalog.runCount(accountID: accountID), session: session)
+        let chosen = choose(messages)
         progress.report(
             .folderStarted(
                 name: folder.name, index: 1, count: 1, messages: chosen.count,
-                bytes: chosen.reduce(0) { $0 + Int64($1.size) }))
-        try await fetch(chosen, session: session)
+                bytes: chosen.reduce(0) { $0 + Int64(messages[$1].size) }))
+        try await fetch(chosen, of: messages, session: session)
         try flushPendingSeen()
-        try markVanished(messages, seen: seen)
+        try markVanished(messages)
         folder.lastSeen = clock()
         folder.serverMessages = Int64(messages.count)
         try journal.write(.folderRecord)
@@ -170,16 +172,45 @@ final class POP3Backup {
         return messages
     }
 
-    /// The committed row for a message: same key, same announced size, not gone, and its file in
-    /// the archive (a file lost since is fetched again while the server still has the message).
-    func match(_ message: ServerMessage, seen: [String: [POP3SeenMessage]]) -> POP3SeenMessage? {
-        guard let key = message.key, let rows = seen[key] else { return nil }
-        return rows.first { row in
-            guard row.listedSize == Int64(message.size), row.deletedAt == nil, let copy = archived[row.sha256] else {
-                return false
+    /// Marks the messages already saved: a live row with the same key and announced size whose
+    /// bytes are in the archive (a file lost since is fetched again while the server still has
+    /// the message). Asks the catalog a chunk of keys at a time. Returns how many messages carry
+    /// a saved key with only other sizes: proof that the server reuses UIDLs.
+    func recognise(_ messages: inout [ServerMessage]) throws -> Int {
+        var reused = 0
+        let keyed = messages.indices.filter { messages[$0].key != nil }
+        for start in stride(from: 0, to: keyed.count, by: Self.lookupChunk) {
+            let chunk = keyed[start..<min(keyed.count, start + Self.lookupChunk)]
+            let rows = try catalog.pop3Saved(uidls: chunk.map { messages[$0].key! }, accountID: accountID, folderID: folder.id!)
+            for index in chunk {
+                guard let key = messages[index].key, let live = rows[key] else { continue }
+                let size = Int64(messages[index].size)
+                let sameSize = live.filter { $0.row.listedSize == size }
+                guard !sameSize.isEmpty else {
+                    reused += 1
+                    continue
+                }
+                guard let found = sameSize.first(where: { $0.copy.map(archives.holds) == true }), let copy = found.copy else {
+                    continue
+                }
+                var row = found.row
+                row.uidl = key  // shares the key's storage
+                messages[index].known = row
+                messages[index].knownRow = (found.id, copy.messageID)
             }
-            return archives.holds(copy)
         }
+        return reused
+    }
+
+    /// Keys per catalog lookup.
+    static let lookupChunk = 500
+
+    /// Where the archive holds these hashes' bytes (a copy whose file is gone is left out).
+    func copies(of sha256s: [Data]) throws -> [Data: ArchivedCopy] {
+        let earlier = sha256s.filter { storedThisRun[$0] == nil }
+        var result = try catalog.folderContents(folderID: folder.id!, sha256s: earlier).filter { archives.holds($0.value) }
+        for sha in sha256s { if let copy = storedThisRun[sha] { result[sha] = copy } }
+        return result
     }
 
     /// How many bytes a message's answer may hold: a server's sizes may be a little off (line

@@ -48,3 +48,13 @@ struct RunCommand: AsyncParsableCommand {
         if worst != .success { throw ExitCode(worst.rawValue) }
     }
 }
+extension ExitStatus {
+    /// The status to end with when two jobs ended differently: any failure beats success, and the
+    /// more fundamental failure beats a partial one.
+    func worse(_ other: ExitStatus) -> ExitStatus {
+        if self == .success { return other }
+        if other == .success { return self }
+        if self == .partialFailure { return other }
+        return self
+    }
+}

@@ -3,7 +3,7 @@ import Foundation
 /// A small POP3 server on 127.0.0.1 whose maildrop a test controls: UIDLs may be missing, repeated or
 /// reused, messages may be inserted anywhere, UIDL, TOP and CAPA may be switched off. Any user and
 /// password log in. DELE takes effect at QUIT, as RFC 1939 says; a connection closed without QUIT
-/// deletes nothing. Plain TCP, on top of `ScriptedIMAPServer`.
+/// deletes nothing. A retrieval may be made to stall halfway. Plain TCP, on top of `ScriptedIMAPServer`.
 public final class FakePOP3Server: Sendable {
     public struct Message: Sendable, Hashable {
         public var uidl: String?
@@ -34,6 +34,8 @@ public final class FakePOP3Server: Sendable {
 
     static let serials = LockedBox(UInt64(0))
     let maildrop: LockedBox<[Message]>
+    /// The message number whose next RETR stalls, if armed.
+    let stall: LockedBox<Int?>
     let server: ScriptedIMAPServer
     public var host: String { server.host }
     public var port: Int { server.port }
@@ -41,8 +43,10 @@ public final class FakePOP3Server: Sendable {
     public init(messages: [Message] = [], options: Options = Options()) throws {
         let maildrop = LockedBox(messages)
         self.maildrop = maildrop
+        let stall = LockedBox<Int?>(nil)
+        self.stall = stall
         server = try ScriptedIMAPServer { _ in
-            let session = FakePOP3Session(maildrop: maildrop, options: options)
+            let session = FakePOP3Session(maildrop: maildrop, options: options, stall: stall)
             return [.send("+OK fake POP3 ready\r\n"), .respond { session.answer($0) }]
         }
     }
@@ -52,6 +56,10 @@ public final class FakePOP3Server: Sendable {
         get { maildrop.withLock { $0 } }
         set { maildrop.withLock { $0 = newValue } }
     }
+
+    /// The next `RETR number` (of whichever connection) sends `+OK` and half the message, then the
+    /// connection reads on and answers nothing more: a server stalled mid-message.
+    public func stallNextRetrieval(of number: Int) { stall.withLock { $0 = number } }
 
     /// Lines each connection sent.
     public var transcripts: [[String]] { server.transcripts }
@@ -64,15 +72,18 @@ final class FakePOP3Session: Sendable {
     struct State {
         var snapshot: [FakePOP3Server.Message] = []
         var deleted: Set<Int> = []
+        var stalled = false
     }
 
     let maildrop: LockedBox<[FakePOP3Server.Message]>
     let options: FakePOP3Server.Options
+    let stall: LockedBox<Int?>
     let state = LockedBox(State())
 
-    init(maildrop: LockedBox<[FakePOP3Server.Message]>, options: FakePOP3Server.Options) {
+    init(maildrop: LockedBox<[FakePOP3Server.Message]>, options: FakePOP3Server.Options, stall: LockedBox<Int?>) {
         self.maildrop = maildrop
         self.options = options
+        self.stall = stall
     }
 
     func answer(_ line: String) -> [UInt8]? {
@@ -80,6 +91,7 @@ final class FakePOP3Session: Sendable {
         let command = words.first?.uppercased() ?? ""
         let number = words.count > 1 ? Int(words[1]) : nil
         return state.withLock { state -> [UInt8]? in
+            guard !state.stalled else { return [] }
             func message(_ number: Int?) -> FakePOP3Server.Message? {
                 guard let number, number >= 1, number <= state.snapshot.count, !state.deleted.contains(number) else {
                     return nil
@@ -108,6 +120,16 @@ final class FakePOP3Session: Sendable {
                 guard command == "RETR" || options.top else { return Self.text("-ERR no TOP here") }
                 var bytes = found.bytes
                 if command == "TOP", let end = Self.headerEnd(bytes) { bytes = Array(bytes[..<end]) }
+                let stalls = stall.withLock { armed in
+                    guard command == "RETR", armed == number else { return false }
+                    armed = nil
+                    return true
+                }
+                if stalls {
+                    state.stalled = true
+                    let stuffed = Self.stuffed(bytes)
+                    return Array("+OK\r\n".utf8) + stuffed.prefix(stuffed.count / 2)
+                }
                 return Array("+OK\r\n".utf8) + Self.stuffed(bytes) + Array(".\r\n".utf8)
             case "DELE":
                 guard message(number) != nil, let number else { return Self.text("-ERR no such message") }

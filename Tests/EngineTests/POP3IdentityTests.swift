@@ -1,5 +1,5 @@
 import Catalog
-import Engine
+@testable import Engine
 import Foundation
 import GRDB
 import MailCore
@@ -184,5 +184,81 @@ import Testing
         // Both left the server only once saved.
         #expect(report.deletedFromServer == 2)
         #expect(setup.server.messages.isEmpty)
+    }
+
+    // MARK: - UIDLs reused with the same size while everything stays on the server
+
+    /// The TOP commands of the last session.
+    static func tops(_ session: [String]) -> [String] { session.filter { $0.hasPrefix("TOP") } }
+
+    @Test func aReusedUIDLOnANewArrivalOfTheSameSizeIsFetchedWhenKeepingEverything() async throws {
+        // "message 1" and "message 7" have the same size.
+        #expect(Self.mail(1).count == Self.mail(7).count)
+        let setup = try Setup((1...3).map { .init(uidl: "u\($0)", bytes: Self.mail($0)) })
+        #expect(try await setup.backup().newMessages == 3)
+        // Another client deleted u1; the server hands its UIDL to the next arrival, of the same size.
+        setup.server.messages = [
+            .init(uidl: "u2", bytes: Self.mail(2)), .init(uidl: "u3", bytes: Self.mail(3)), .init(uidl: "u1", bytes: Self.mail(7)),
+        ]
+        let second = try await setup.backup()
+        #expect(second.newMessages == 1)
+        #expect(second.notes.contains { $0.contains("reused") })
+        // Out of saving order: it was checked, whatever the rolling check's round.
+        #expect(Self.tops(setup.lastSession).contains("TOP 3 0"))
+        #expect(try setup.archive() == Self.hashes([1, 2, 3, 7].map { Self.mail($0) }))
+        #expect(setup.server.messages.count == 3)
+        let third = try await setup.backup()
+        #expect(third.newMessages == 0)
+        #expect(!setup.lastSession.contains { $0.hasPrefix("RETR") })
+    }
+
+    @Test func aServerSeenReusingUIDLsHasEverySavedMessageChecked() async throws {
+        // UIDLs by position, as some servers make them: a deletion shifts every UIDL.
+        let first = Self.mail(1, size: 2)
+        let setup = try Setup([
+            .init(uidl: "1", bytes: first), .init(uidl: "2", bytes: Self.mail(2)), .init(uidl: "3", bytes: Self.mail(3)),
+        ])
+        #expect(try await setup.backup().newMessages == 3)
+        // Message 1 deleted elsewhere; a new one of message 3's size arrives and gets UIDL 3.
+        setup.server.messages = [
+            .init(uidl: "1", bytes: Self.mail(2)), .init(uidl: "2", bytes: Self.mail(3)), .init(uidl: "3", bytes: Self.mail(8)),
+        ]
+        let second = try await setup.backup()
+        #expect(second.newMessages == 1)
+        #expect(second.notes.contains { $0.contains("reuses UIDLs") })
+        #expect(Self.tops(setup.lastSession).sorted() == ["TOP 2 0", "TOP 3 0"])
+        #expect(try setup.archive() == Self.hashes([first, Self.mail(2), Self.mail(3), Self.mail(8)]))
+        let third = try await setup.backup()
+        #expect(third.newMessages == 0)
+        #expect(!setup.lastSession.contains { $0.hasPrefix("RETR") })
+    }
+
+    @Test func theRollingCheckFindsAReuseNoSignalShowsAndChecksEachMessageOncePerRound() async throws {
+        let count = 48
+        // "message 101" to "message 148": one size.
+        let setup = try Setup((1...count).map { .init(uidl: "u\($0)", bytes: Self.mail($0 + 100)) })
+        #expect(try await setup.backup().newMessages == count)
+        // A quiet maildrop: over a round of runs, each saved message is checked exactly once.
+        var checked: [String] = []
+        for _ in 0..<POP3Backup.confirmationRounds {
+            #expect(try await setup.backup().newMessages == 0)
+            checked += Self.tops(setup.lastSession)
+            #expect(!setup.lastSession.contains { $0.hasPrefix("RETR") })
+        }
+        #expect(checked.sorted() == (1...count).map { "TOP \($0) 0" }.sorted())
+        // The newest message deleted elsewhere, its UIDL and size given to the next arrival: in
+        // saving order, same count, same sizes. Found within one round, and kept on the server.
+        let replacement = Self.mail(count + 200)
+        #expect(replacement.count == setup.server.messages[count - 1].bytes.count)
+        setup.server.messages[count - 1] = .init(uidl: "u\(count)", bytes: replacement)
+        var runs = 0
+        var found = 0
+        while found == 0, runs < POP3Backup.confirmationRounds {
+            found = try await setup.backup().newMessages
+            runs += 1
+        }
+        #expect(found == 1)
+        #expect(try setup.archive().contains(SHA256Hasher.hash(replacement).hex))
+        #expect(setup.server.messages.count == count)
     }
 }

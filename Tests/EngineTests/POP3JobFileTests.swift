@@ -4,7 +4,7 @@ import Testing
 
 @testable import Engine
 
-/// The POP3 keys of an account: keep_on_server, max_messages, max_bytes.
+/// The POP3 keys of an account: keep_on_server, max_messages, max_bytes; and the timeouts.
 struct POP3JobFileTests {
     static func account(_ keys: String, protocol name: String = "pop3") throws -> AccountConfig {
         let text = "[accounts.isp]\nprotocol = \"\(name)\"\nhost = \"pop.example.net\"\nuser = \"u\"\npassword_env = \"P\"\n" + keys
@@ -29,6 +29,14 @@ struct POP3JobFileTests {
         #expect(try Self.account("max_bytes = \"2 GiB\"\n").pop3.maxBytes == 2 << 30)
     }
 
+    @Test func timeouts() throws {
+        let defaults = try Self.account("").endpoint
+        #expect(defaults.connectTimeoutSeconds == 20 && defaults.readTimeoutSeconds == 120)
+        let set = try Self.account("connect_timeout = 5\nread_timeout = 2\n").endpoint
+        #expect(set.connectTimeoutSeconds == 5 && set.readTimeoutSeconds == 2)
+        #expect(try Self.account("read_timeout = 30\n", protocol: "imap").endpoint.readTimeoutSeconds == 30)
+    }
+
     @Test(arguments: [
         ("keep_on_server = \"no\"\n", "pop3", 6, "must be true, false or { delete_after_days = N }"),
         ("keep_on_server = { delete_after_day = 3 }\n", "pop3", 6, "unknown key \"delete_after_day\""),
@@ -37,6 +45,8 @@ struct POP3JobFileTests {
         ("max_bytes = \"lots\"\n", "pop3", 6, "a size like"),
         ("keep_on_server = false\n", "imap", 6, "applies to POP3 accounts only"),
         ("max_bytes = 10\n", "imap", 6, "applies to POP3 accounts only"),
+        ("read_timeout = 0\n", "pop3", 6, "seconds from 1 to 3600"),
+        ("connect_timeout = \"5s\"\n", "pop3", 6, "must be an integer"),
     ])
     func rejectsWithTheLine(keys: String, protocol name: String, line: Int, message: String) {
         #expect {
