@@ -44,13 +44,20 @@ public final class ArchivedMessageFile {
     /// Calls `body` with each chunk of the file, from the start.
     public func forEachChunk(_ body: (UnsafeRawBufferPointer) throws -> Void) throws {
         try rewind()
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
-        defer { buffer.deallocate() }
-        while true {
-            let count = try read(into: buffer)
-            if count == 0 { return }
-            try body(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
-        }
+        try Archives.forEachChunk(read: { buffer throws(ArchiveError) in try read(into: buffer) }, body)
+    }
+}
+
+/// Reads a stream to its end through a 64 KiB buffer, handing `body` each chunk.
+func forEachChunk<Failure: Error>(
+    read: (UnsafeMutableRawBufferPointer) throws(Failure) -> Int, _ body: (UnsafeRawBufferPointer) throws -> Void
+) throws {
+    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
+    defer { buffer.deallocate() }
+    while true {
+        let count = try read(buffer)
+        if count == 0 { return }
+        try body(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
     }
 }
 
