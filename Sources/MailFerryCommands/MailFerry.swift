@@ -10,7 +10,7 @@ public struct MailFerry: AsyncParsableCommand {
         version: MailFerryVersion.current,
         subcommands: [
             RunCommand.self, CheckCommand.self, FoldersCommand.self, StatsCommand.self, SearchCommand.self,
-            ShowCommand.self, RunsCommand.self, ExportCommand.self, RestoreCommand.self, VerifyCommand.self,
+            ShowCommand.self, RunsCommand.self, ExportCommand.self, ImportCommand.self, RestoreCommand.self, VerifyCommand.self,
             ReportCommand.self, ProvidersCommand.self,
         ]
     )
