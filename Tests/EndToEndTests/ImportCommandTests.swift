@@ -1,5 +1,6 @@
 import Catalog
 import Foundation
+import MailCore
 import TestSupport
 import Testing
 
@@ -91,5 +92,44 @@ import Testing
         #expect(runs.stdout.contains("import"), "\(runs.stdout)")
         let search = try await MailFerryCLI.running(["search", backup, "fine"])
         #expect(search.stdout.contains("fine"), "\(search.stdout)")
+    }
+
+    /// A 200 MB message, in a plain mbox and inside a .tar.gz, is streamed: the import's peak
+    /// memory stays far below the message's size, and the bytes arrive whole.
+    @Test func aLargeMessageIsStreamedNotLoaded() async throws {
+        let jobs = try JobDirectory()
+        defer { jobs.remove() }
+        let mbox = jobs.url.appendingPathComponent("big.mbox").path
+        FileManager.default.createFile(atPath: mbox, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: mbox))
+        var hasher = SHA256Hasher()
+        let header = Array("From: big@example.org\nSubject: big\n\n".utf8)
+        hasher.update(header)
+        try handle.write(contentsOf: Array("From big@example.org Wed Feb  7 08:09:10 2001\n".utf8) + header)
+        let line = Array((String(repeating: "0123456789abcdef", count: 8) + "\n").utf8)
+        let block = Array((0..<8_000).map { _ in line }.joined())
+        for _ in 0..<(200 << 20) / block.count {
+            hasher.update(block)
+            try handle.write(contentsOf: block)
+        }
+        try handle.write(contentsOf: Array("\n".utf8))
+        try handle.close()
+        let hash = hasher.finalize().hex
+        let archive = jobs.url.appendingPathComponent("big.tar.gz").path
+        let tar = Process()
+        tar.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        tar.arguments = ["tar", "-czf", archive, "-C", jobs.url.path, "big.mbox"]
+        try tar.run()
+        tar.waitUntilExit()
+        #expect(tar.terminationStatus == 0)
+        for (index, source) in [mbox, archive].enumerated() {
+            let backup = jobs.url.appendingPathComponent("backup\(index)").path
+            let (run, peak) = try await MailFerryCLI.runningMeasuringMemory(
+                ["import", source, "--into", backup, "--account", "me", "--formats", "maildir,mbox", "--quiet"])
+            #expect(run.status == 0, "\(run.stderr)")
+            #expect(peak < 120 << 20, "peak \(peak >> 20) MB for a 200 MB message")
+            let placements = try Catalog.existing(directory: backup).exportPlacements(folderGlob: nil)
+            #expect(placements.map { $0.sha256.map { String(format: "%02x", $0) }.joined() } == [hash])
+        }
     }
 }
