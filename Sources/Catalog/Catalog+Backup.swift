@@ -338,12 +338,15 @@ extension Catalog {
         }
     }
 
-    /// Marks every live placement of a folder from an older UIDVALIDITY as gone.
+    /// Marks every live placement of a folder from an older UIDVALIDITY as gone; imported
+    /// placements (`importUIDValidity`) are no server's and stay.
     public func retireUIDValidity(folderID: Int64, keeping uidValidity: Int64, now: Int64) throws -> Int {
         try pool.write { db in
             try db.execute(
-                sql: "UPDATE placements SET gone_at = ? WHERE folder_id = ? AND uid_validity != ? AND gone_at IS NULL",
-                arguments: [now, folderID, uidValidity])
+                sql: """
+                    UPDATE placements SET gone_at = ?
+                    WHERE folder_id = ? AND uid_validity != ? AND uid_validity != ? AND gone_at IS NULL
+                    """, arguments: [now, folderID, uidValidity, Self.importUIDValidity])
             return db.changesCount
         }
     }

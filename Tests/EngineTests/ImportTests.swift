@@ -95,6 +95,11 @@ struct ImportTests {
         #expect(try Self.placements(scratch.backup).count == 2)
         let runs = try catalog.runs(limit: 10)
         #expect(runs.filter { $0.job == "import" }.count == 2, "each import is a run")
+        // A backed-up folder's new UIDVALIDITY retires its old UIDs, never what was imported.
+        let accountID = try #require(try catalog.account(named: "me")?.id)
+        let folderID = try #require(try catalog.folders(accountID: accountID).first?.id)
+        #expect(try catalog.retireUIDValidity(folderID: folderID, keeping: 7, now: 1) == 0)
+        #expect(try Self.placements(scratch.backup).allSatisfy { !$0.gone })
     }
 
     @Test func mboxoKeepsDeeperQuotesAndReportsThem() throws {
