@@ -21,13 +21,7 @@ extension ArchivedMessage {
     /// Calls `body` with each chunk of the message, from the start.
     public func forEachChunk(_ body: (UnsafeRawBufferPointer) throws -> Void) throws {
         try rewind()
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
-        defer { buffer.deallocate() }
-        while true {
-            let count = try read(into: buffer)
-            if count == 0 { return }
-            try body(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
-        }
+        try Archives.forEachChunk(read: { buffer in try read(into: buffer) }, body)
     }
 }
 
@@ -67,7 +61,19 @@ public final class ArchivedMessageFile: ArchivedMessage {
     public func rewind() throws(ArchiveError) {
         guard lseek(descriptor, 0, SEEK_SET) == 0 else { throw ArchiveError("seek", path: path, code: errno) }
     }
+}
 
+/// Reads a stream to its end through a 64 KiB buffer, handing `body` each chunk.
+func forEachChunk<Failure: Error>(
+    read: (UnsafeMutableRawBufferPointer) throws(Failure) -> Int, _ body: (UnsafeRawBufferPointer) throws -> Void
+) throws {
+    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
+    defer { buffer.deallocate() }
+    while true {
+        let count = try read(buffer)
+        if count == 0 { return }
+        try body(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+    }
 }
 
 extension ArchivedMessageFile {

@@ -264,7 +264,7 @@ public final class MaildirTemporaryFile {
     let descriptor: Int32
     public let path: String
     let folder: String
-    public private(set) var size = 0
+    public internal(set) var size = 0
     var isOpen = true
 
     init(descriptor: Int32, path: String, folder: String) {
@@ -335,5 +335,27 @@ enum Counter {
 extension String {
     fileprivate func replacingSlashAndColon() -> String {
         String(map { $0 == "/" || $0 == ":" ? "_" : $0 })
+    }
+}
+
+extension MaildirStore {
+    /// Gives a file in `tmp/` a second name in another folder's `tmp/` (a hard link, a copy where
+    /// links are impossible) and returns it as that folder's temporary file: one message placed
+    /// in several folders is written once. The caller discards the first name when it is done.
+    public func linkTemporary(_ path: String, into folder: String) throws(ArchiveError) -> MaildirTemporaryFile {
+        let target = root + "/" + folder + "/tmp/" + Self.uniqueName()
+        if Glibc.link(path, target) != 0 {
+            let linkError = errno
+            guard linkError == EXDEV || linkError == EPERM || linkError == EMLINK else {
+                throw ArchiveError("link", path: target, code: linkError)
+            }
+            try copyFile(from: path, to: target)
+        }
+        let descriptor = open(target, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw ArchiveError("open", path: target, code: errno) }
+        let file = MaildirTemporaryFile(descriptor: descriptor, path: target, folder: folder)
+        var info = stat()
+        if fstat(descriptor, &info) == 0 { file.size = Int(info.st_size) }
+        return file
     }
 }

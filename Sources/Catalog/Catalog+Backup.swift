@@ -261,9 +261,10 @@ extension Catalog {
         }
     }
 
-    /// The messages and placements of a batch, and the folder's new high-water mark.
+    /// The messages and placements of a batch, and the folder's new high-water mark (none for an
+    /// import, whose placements are in a UID space of their own).
     static func insert(
-        _ batch: [StoredMessage], folderID: Int64, uidValidity: Int64, highestUID: Int64, now: Int64, _ db: Database
+        _ batch: [StoredMessage], folderID: Int64, uidValidity: Int64, highestUID: Int64?, now: Int64, _ db: Database
     ) throws {
         // Cached statements: a batch runs the same four statements hundreds of times.
         let findMessage = try db.cachedStatement(sql: "SELECT id FROM messages WHERE sha256 = ?")
@@ -309,6 +310,7 @@ extension Catalog {
                 message.internalDateSource, message.mbox?.path, message.mbox?.offset, message.mbox?.length,
             ])
         }
+        guard let highestUID else { return }
         try db.execute(
             sql: "UPDATE folders SET highest_uid = max(highest_uid, ?), last_seen = ? WHERE id = ?",
             arguments: [highestUID, now, folderID])
@@ -336,12 +338,15 @@ extension Catalog {
         }
     }
 
-    /// Marks every live placement of a folder from an older UIDVALIDITY as gone.
+    /// Marks every live placement of a folder from an older UIDVALIDITY as gone; imported
+    /// placements (`importUIDValidity`) are no server's and stay.
     public func retireUIDValidity(folderID: Int64, keeping uidValidity: Int64, now: Int64) throws -> Int {
         try pool.write { db in
             try db.execute(
-                sql: "UPDATE placements SET gone_at = ? WHERE folder_id = ? AND uid_validity != ? AND gone_at IS NULL",
-                arguments: [now, folderID, uidValidity])
+                sql: """
+                    UPDATE placements SET gone_at = ?
+                    WHERE folder_id = ? AND uid_validity != ? AND uid_validity != ? AND gone_at IS NULL
+                    """, arguments: [now, folderID, uidValidity, Self.importUIDValidity])
             return db.changesCount
         }
     }

@@ -52,7 +52,8 @@ public struct PruneResult: Sendable, Hashable {
 
 extension Catalog {
     /// Placements of an account's mail that left the server (or whose folder did) at or before
-    /// `cutoff`, by id after `afterPlacement`, at most `limit`.
+    /// `cutoff`, by id after `afterPlacement`, at most `limit`. Imported mail was never on the
+    /// server: a folder the server lacks does not make it gone.
     public func gonePlacements(accountID: Int64, goneAtOrBefore cutoff: Int64, afterPlacement: Int64, limit: Int) throws
         -> [GonePlacement]
     {
@@ -63,9 +64,10 @@ extension Catalog {
                     SELECT p.id, p.message_id, m.size, p.maildir_path, p.mbox_path IS NOT NULL
                     FROM placements p JOIN folders f ON f.id = p.folder_id JOIN messages m ON m.id = p.message_id
                     WHERE f.account_id = ? AND COALESCE(p.gone_at, f.gone_at) <= ? AND p.id > ?
+                        AND p.uid_validity != ?
                     ORDER BY p.id
                     LIMIT ?
-                    """, arguments: [accountID, cutoff, afterPlacement, limit]
+                    """, arguments: [accountID, cutoff, afterPlacement, Self.importUIDValidity, limit]
             ).map { row in
                 GonePlacement(id: row[0], messageID: row[1], size: row[2], maildirPath: row[3], inMbox: row[4])
             }

@@ -146,16 +146,17 @@ public struct BackupExport {
 }
 
 /// `manifest.json` of an export.
-struct Manifest: Encodable {
+struct Manifest: Codable {
     var version = 1
     var format: ExportFormat
     var created: Int64
     var messages: [ManifestEntry]
 }
 
-struct ManifestEntry: Encodable {
+struct ManifestEntry: Codable {
     var account: String
     var folder: String
+    var delimiter: String?
     var file: String
     /// mbox: the message's place in the file, counted from 0.
     var entry: Int?
@@ -170,6 +171,7 @@ struct ManifestEntry: Encodable {
     init(_ placement: ExportPlacement, file: String, entry: Int?) {
         account = placement.account
         folder = placement.folder
+        delimiter = placement.delimiter
         self.file = file
         self.entry = entry
         sha256 = placement.sha256.map { String(format: "%02x", $0) }.joined()

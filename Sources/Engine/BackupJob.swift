@@ -129,17 +129,7 @@ public struct BackupJob: Sendable {
     }
 
     func prepareDirectory() throws {
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) {
-            guard isDirectory.boolValue else { throw EngineError.cannotUse(directory, "it is not a directory") }
-            return
-        }
-        do {
-            try FileManager.default.createDirectory(
-                atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        } catch {
-            throw EngineError.cannotUse(directory, error.localizedDescription)
-        }
+        try Self.prepare(directory: directory)
     }
 
     func backUpFolders(session: IMAPSession, catalog: Catalog, archives: ArchiveSet, accountID: Int64, logger: Logger)
@@ -244,6 +234,16 @@ public struct BackupJob: Sendable {
         } else {
             folderPath = FolderPath(rawName: mailbox.name.bytes, delimiter: delimiter)
         }
+        let path = Self.uniquePath(folderPath, taken: &taken)
+        let now = clock()
+        return FolderRecord(
+            accountId: accountID, rawName: Data(mailbox.name.bytes), name: mailbox.name.description,
+            delimiter: delimiter.map { String(UnicodeScalar($0)) }, specialUse: mailbox.specialUse, path: path,
+            firstSeen: now, lastSeen: now)
+    }
+
+    /// The folder's path in the archive, with `~2`, `~3`… when another folder of the account has it.
+    static func uniquePath(_ folderPath: FolderPath, taken: inout Set<String>) -> String {
         var path = folderPath.relativePath
         var suffix = 2
         while taken.contains(path) {
@@ -251,11 +251,7 @@ public struct BackupJob: Sendable {
             suffix += 1
         }
         taken.insert(path)
-        let now = clock()
-        return FolderRecord(
-            accountId: accountID, rawName: Data(mailbox.name.bytes), name: mailbox.name.description,
-            delimiter: delimiter.map { String(UnicodeScalar($0)) }, specialUse: mailbox.specialUse, path: path,
-            firstSeen: now, lastSeen: now)
+        return path
     }
 
     /// Failures that spoil one folder only; anything else (the connection, the disk) ends the account.

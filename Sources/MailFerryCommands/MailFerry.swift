@@ -11,7 +11,8 @@ public struct MailFerry: AsyncParsableCommand {
         subcommands: [
             RunCommand.self, WatchCommand.self, BatchCommand.self, AuthCommand.self, CheckCommand.self,
             FoldersCommand.self, StatsCommand.self, SearchCommand.self, ShowCommand.self, RunsCommand.self,
-            ExportCommand.self, RestoreCommand.self, VerifyCommand.self, ReportCommand.self, ProvidersCommand.self,
+            ExportCommand.self, ImportCommand.self, RestoreCommand.self, VerifyCommand.self, ReportCommand.self,
+            ProvidersCommand.self,
         ]
     )
 
