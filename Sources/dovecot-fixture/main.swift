@@ -7,13 +7,13 @@ import TestSupport
 
 /// `dovecot-fixture`: a private Dovecot for `script/demo` and `script/bench`.
 ///
-///     dovecot-fixture start --state FILE [--layout slash|dot] [--no-starttls] [--user NAME]
+///     dovecot-fixture start --state FILE [--layout slash|dot] [--no-starttls] [--user NAME] [--add-user NAME]
 ///                           [--load-samples DIR] [--generate N] [--big-message MB] [--folder NAME] [--seed S]
 ///     dovecot-fixture stop --state FILE
 ///
 /// `start` writes the server's coordinates as JSON to FILE, prints them, and runs until SIGTERM or SIGINT.
 let usageText = """
-    usage: dovecot-fixture start --state FILE [--layout slash|dot] [--no-starttls] [--user NAME]
+    usage: dovecot-fixture start --state FILE [--layout slash|dot] [--no-starttls] [--user NAME] [--add-user NAME]
                                  [--load-samples DIR] [--generate N] [--big-message MB] [--folder NAME] [--seed S]
            dovecot-fixture stop --state FILE
 
@@ -21,6 +21,7 @@ let usageText = """
             {host, imapPort, imapsPort, pop3Port, pop3sPort, caFile, users, directory, pid, ...}.
             --load-samples loads DIR/<folder>/*.eml (flags from DIR/flags.txt) into --user (alice);
             --generate delivers N benchmark messages (about 55 KB each) into --folder (INBOX).
+            --add-user adds an account NAME (password NAME-pass) beside alice and bob; repeatable.
     stop    sends SIGTERM to the fixture recorded in FILE and waits for it to exit.
 
     """
@@ -36,6 +37,7 @@ struct Arguments {
     var folder = "INBOX"
     var seed: UInt64 = 1
     var bigMessageMB = 0
+    var addedUsers: [String] = []
 
     init(_ arguments: [String]) throws {
         var rest = arguments[...]
@@ -58,6 +60,12 @@ struct Arguments {
                 }
             case "--no-starttls": starttls = false
             case "--user": user = try value(option)
+            case "--add-user":
+                let name = try value(option)
+                guard !name.isEmpty, name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
+                    throw FixtureError.usage("--add-user takes a name of ASCII letters and digits")
+                }
+                addedUsers.append(name)
             case "--load-samples": samples = try value(option)
             case "--generate":
                 guard let count = Int(try value(option)), count >= 0 else { throw FixtureError.usage("--generate N") }
@@ -122,7 +130,9 @@ func writeState(_ server: DovecotServer, to path: String) throws -> Data {
 
 func start(_ arguments: Arguments) throws -> Never {
     let statePath = arguments.state!
-    let server = try DovecotServer.start(.init(starttls: arguments.starttls, layout: arguments.layout))
+    var options = DovecotServer.Options(starttls: arguments.starttls, layout: arguments.layout)
+    options.users += arguments.addedUsers.map { DovecotServer.User($0, "\($0)-pass") }
+    let server = try DovecotServer.start(options)
     // From here on SIGTERM/SIGINT stop the server instead of killing the fixture outright: the handler
     // only writes to a pipe (all a signal handler may do), and the main thread waits on that pipe.
     guard pipe(&signalPipe) == 0 else { throw FixtureError.usage("cannot create a pipe") }
