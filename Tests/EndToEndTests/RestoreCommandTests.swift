@@ -97,6 +97,7 @@ import Testing
             shown.stdout.contains("restore of alice into bob") && shown.stdout.contains("success: 0 messages appended"))
         let first = try await setup.mailferry(["report", setup.backup, "--run", "2", "--json"])
         #expect(first.stdout.contains("\"appended\" : 20"), "\(first.stdout)")
+        try Self.expectReportsValid(in: setup.backup, count: 3)
 
         let verify = try await setup.mailferry([
             "verify", setup.backup, "--config", setup.path, "--to", "bob", "--automap", "--map",
@@ -221,7 +222,20 @@ import Testing
         ])
         #expect(verify.status == 0, "\(verify.stdout)")
         #expect(verify.stdout.contains("complete: 20 expected, 20 present, 0 missing"))
+        // Two runs, each a backup into staging and a replay out of it: four reports, one schema.
+        try Self.expectReportsValid(in: staging, count: 4)
         await server.stopped()
+    }
+
+    /// The run reports in `directory`/reports, backups' and restores' alike, validate against
+    /// schemas/run-report.schema.json.
+    static func expectReportsValid(in directory: String, count: Int) throws {
+        let reports = URL(fileURLWithPath: directory).appendingPathComponent("reports")
+        let files = try FileManager.default.contentsOfDirectory(atPath: reports.path).sorted()
+            .map { reports.appendingPathComponent($0).path }
+        #expect(files.count == count, "\(files)")
+        let invalid = try ReportCommandTests.schemaViolations(files)
+        #expect(invalid.isEmpty, "\(invalid)")
     }
 
     /// The connection drops in the middle of a folder: the restore waits, connects again and resumes; every
