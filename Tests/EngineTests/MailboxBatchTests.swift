@@ -151,5 +151,9 @@ extension MailboxBatchTests {
                 .split(separator: ":").last?.trimmingCharacters(in: .whitespaces))
         #expect(text.contains("- --shard\n            - $(JOB_COMPLETION_INDEX)/\(completions)\n"))
         #expect(text.contains("- batch") && text.contains("--config"))
+        // Secrets come in as environment variables: a mounted secret volume is group-readable under
+        // fsGroup (or unreadable without it), and mailferry refuses a group-readable password_file.
+        #expect(text.contains("- secretRef: { name: mailferry-secrets }"))
+        #expect(!text.contains("secretName:"))
     }
 }
