@@ -10,19 +10,14 @@ enum AccountSession {
     static func withIMAP<Result: Sendable>(
         _ account: AccountConfig, logger: Logger, counted: Bool = true, _ body: (IMAPSession) async throws -> Result
     ) async throws -> Result {
-        let secret = try await credential(account, logger: logger)
+        let first = try await credential(account, logger: logger)
         return try await limited(account, counted: counted) {
             try await IMAPSession.withSession(endpoint: account.endpoint, logger: logger) { session in
-                do {
-                    if let sasl = oauth(account, secret) {
-                        try await session.authenticate(sasl)
-                    } else {
-                        try await session.login(user: account.user, password: secret)
-                    }
-                } catch IMAPError.authenticationFailed(let text) {
-                    await forget(secret, of: account)
-                    throw IMAPError.authenticationFailed(text)
-                }
+                try await signIn(
+                    account, first, logger: logger,
+                    refusal: { if case IMAPError.authenticationFailed = $0 { true } else { false } },
+                    authenticate: { try await session.authenticate($0) },
+                    login: { try await session.login(user: account.user, password: $0) })
                 return try await body(session)
             }
         }
@@ -33,20 +28,44 @@ enum AccountSession {
     static func withPOP3<Result: Sendable>(
         _ account: AccountConfig, logger: Logger, _ body: (POP3Session) async throws -> Result
     ) async throws -> Result {
-        let secret = try await credential(account, logger: logger)
+        let first = try await credential(account, logger: logger)
         return try await limited(account) {
             try await POP3Session.withSession(endpoint: account.endpoint, logger: logger) { session in
-                do {
-                    if let sasl = oauth(account, secret) {
-                        try await session.authenticate(sasl)
-                    } else {
-                        try await session.login(user: account.user, password: secret)
-                    }
-                } catch POP3Error.authenticationFailed(let text) {
-                    await forget(secret, of: account)
-                    throw POP3Error.authenticationFailed(text)
-                }
+                try await signIn(
+                    account, first, logger: logger,
+                    refusal: { if case POP3Error.authenticationFailed = $0 { true } else { false } },
+                    authenticate: { try await session.authenticate($0) },
+                    login: { try await session.login(user: account.user, password: $0) })
                 return try await body(session)
+            }
+        }
+    }
+
+    /// Logs in with `first`. A refused OAuth2 token (`refusal` says which errors are refusals) is
+    /// forgotten; when it was one kept from an earlier connection (it may have expired early or been
+    /// revoked: Gmail ends such a session with "BYE ... Session expired"), the login is tried once
+    /// more, on the same connection, with a new one.
+    static func signIn(
+        _ account: AccountConfig, _ first: (token: Secret, cached: Bool), logger: Logger,
+        refusal: (any Error) -> Bool,
+        authenticate: (SASL) async throws -> Void,
+        login: (Secret) async throws -> Void
+    ) async throws {
+        func attempt(_ secret: Secret) async throws {
+            if let sasl = oauth(account, secret) { try await authenticate(sasl) } else { try await login(secret) }
+        }
+        do {
+            try await attempt(first.token)
+        } catch where refusal(error) {
+            await forget(first.token, of: account)
+            guard first.cached else { throw error }
+            logger.info("the server refused the kept OAuth2 token; logging in with a new one")
+            let renewed = try await credential(account, logger: logger)
+            do {
+                try await attempt(renewed.token)
+            } catch where refusal(error) {
+                await forget(renewed.token, of: account)
+                throw error
             }
         }
     }
@@ -62,9 +81,10 @@ enum AccountSession {
 
     /// The password, or the OAuth2 access token: from the process's token cache while it is fresh.
     /// Resolved per connection, so a password command's or token's change is picked up.
-    static func credential(_ account: AccountConfig, logger: Logger) async throws -> Secret {
-        guard let key = tokenKey(account) else { return try SecretResolver.resolve(account.secret) }
-        return try await TokenCache.shared.token(key: key) {
+    /// `cached` says the token was kept from an earlier connection (never for a password).
+    static func credential(_ account: AccountConfig, logger: Logger) async throws -> (token: Secret, cached: Bool) {
+        guard let key = tokenKey(account) else { return (try SecretResolver.resolve(account.secret), false) }
+        return try await TokenCache.shared.lookup(key: key) {
             try await SecretResolver.oauthToken(account.secret, logger: logger)
         }
     }

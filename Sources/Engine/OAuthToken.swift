@@ -57,14 +57,22 @@ public actor TokenCache {
 
     /// The cached token for `key` while it is fresh, else the one `fetch` gets (and caches).
     public func token(key: String, fetch: @escaping @Sendable () async throws -> OAuthToken) async throws -> Secret {
-        if let token = tokens[key], isFresh(token) { return token.accessToken }
-        if let running = fetching[key] { return try await running.value.accessToken }
+        try await lookup(key: key, fetch: fetch).token
+    }
+
+    /// As `token`, saying whether the token was kept from before (`cached`) rather than fetched for
+    /// this call (or by a fetch under way): a server refusing a kept token may only have outlived it.
+    public func lookup(
+        key: String, fetch: @escaping @Sendable () async throws -> OAuthToken
+    ) async throws -> (token: Secret, cached: Bool) {
+        if let token = tokens[key], isFresh(token) { return (token.accessToken, true) }
+        if let running = fetching[key] { return (try await running.value.accessToken, false) }
         let task = Task { try await fetch() }
         fetching[key] = task
         defer { fetching[key] = nil }
         let token = try await task.value
         tokens[key] = token
-        return token.accessToken
+        return (token.accessToken, false)
     }
 
     /// Forgets `token` (a server refused it), so the next connection fetches another.

@@ -54,6 +54,58 @@ struct OAuthTokenTests {
         #expect(server.transcripts.first?.first == "A1 AUTHENTICATE OAUTHBEARER \(expected)")
     }
 
+    /// Gmail ends a session whose token it no longer takes with "BYE ... Session expired"; the
+    /// reconnect offers the token kept from the first login, the server refuses it, and the login is
+    /// tried once more with a new token instead of failing the run with exit 3.
+    @Test func aKeptTokenTheServerRefusesIsReplacedOnce() async throws {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("token-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let counter = scratch.appendingPathComponent("count").path
+        let script = scratch.appendingPathComponent("token.sh")
+        try Data(
+            """
+            n=$(cat '\(counter)' 2>/dev/null || echo 0); n=$((n + 1)); echo $n > '\(counter)'; echo token-$n
+
+            """.utf8
+        ).write(to: script)
+        let greeting = "* OK [CAPABILITY IMAP4rev1 AUTH=XOAUTH2 SASL-IR] ready\r\n"
+        let server = try ScriptedIMAPServer(scripts: { index in
+            // The first connection takes token-1, then ends the session the way Gmail does and closes.
+            if index == 0 {
+                return [
+                    .send(greeting), .readLine, .sendTagged("OK hi"), .readLine,
+                    .send("* BYE [UNAVAILABLE] Session expired, please login again.\r\n"), .close,
+                ]
+            }
+            return [
+                .send(greeting),
+                .respond { line in
+                    let tag = line.split(separator: " ").first.map(String.init) ?? "*"
+                    if line.contains("AUTHENTICATE") {
+                        // token-1 is no longer taken on a new connection.
+                        let good = !line.contains(Self.base64("user=alice@example.com\u{1}auth=Bearer token-1\u{1}\u{1}"))
+                        return Array((good ? "\(tag) OK hi\r\n" : "\(tag) NO [AUTHENTICATIONFAILED] Invalid credentials\r\n").utf8)
+                    }
+                    if line.contains("LOGOUT") { return Array("* BYE\r\n\(tag) OK bye\r\n".utf8) }
+                    return Array("\(tag) OK done\r\n".utf8)
+                },
+            ]
+        })
+        defer { server.stop() }
+        let fixture = try ScriptedJobFile(
+            port: server.port, keys: "auth = \"xoauth2\"\ntoken_command = \"sh \(script.path)\"")
+        defer { fixture.remove() }
+        let result = try await MailFerryCLI.running(["run", fixture.jobs, "--retry-delay", "0.1"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(server.connectionCount == 2)
+        let second = server.transcripts.count > 1 ? server.transcripts[1] : []
+        #expect(second.filter { $0.contains("AUTHENTICATE") }.count == 2, "\(second)")
+        #expect(second.last?.contains("LOGOUT") == true, "\(second)")
+        #expect(try String(contentsOfFile: counter, encoding: .utf8) == "2\n", "one new token, not one per attempt")
+        #expect(!result.stderr.contains("token-"))
+    }
+
     @Test func aRejectedTokenIsAnAuthenticationFailure() async throws {
         let server = try Self.imapServer(capabilities: "AUTH=XOAUTH2 SASL-IR", reject: true)
         defer { server.stop() }
