@@ -71,7 +71,7 @@ struct MboxStoreTests {
         let python = try MboxReaders.python(store.root + "/" + relative)
         #expect(python == Self.awkward.map(MboxReaders.asRead))
         if MboxReaders.hasMutt {
-            let mutt = try MboxReaders.mutt(store.root + "/" + relative)
+            let mutt = try MboxReaders.mutt(store.root + "/" + relative, expecting: Self.awkward.count)
             #expect(mutt.map(MboxReaders.muttComparable) == Self.awkward.map { MboxReaders.muttComparable(MboxReaders.asRead($0)) })
         }
     }

@@ -48,7 +48,7 @@ import Testing
             let file = fixture.directory.path + "/mbox/" + path
             #expect(try MboxReaders.python(file) == messages.map(MboxReaders.asRead), "\(path)")
             if MboxReaders.hasMutt {
-                let mutt = try MboxReaders.mutt(file)
+                let mutt = try MboxReaders.mutt(file, expecting: messages.count)
                 #expect(mutt.map(MboxReaders.muttComparable) == messages.map { MboxReaders.muttComparable(MboxReaders.asRead($0)) })
             }
         }
