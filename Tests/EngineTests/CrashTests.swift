@@ -87,14 +87,18 @@ import Testing
         let inbox = fixture.directory.path + "/mbox/alice/INBOX.mbox"
 
         let process = try MailFerryCLI.start(["run", path, "--quiet"], environment: environment)
-        let deadline = Date().addingTimeInterval(120)
-        while process.isRunning, Date() < deadline {
-            let size = (try? FileManager.default.attributesOfItem(atPath: inbox)[.size] as? Int) ?? 0
-            if size >= 6_000_000 { break }
-            try await Task.sleep(for: .milliseconds(5))
+        // Watched from a thread of its own, as above: a starved test pool once looked too late.
+        let pid = process.processIdentifier
+        let killedMidway = try await offPool {
+            let deadline = Date().addingTimeInterval(120)
+            while Date() < deadline {
+                let size = (try? FileManager.default.attributesOfItem(atPath: inbox)[.size] as? Int) ?? 0
+                if size >= 6_000_000 { return kill(pid, SIGKILL) == 0 }
+                usleep(2_000)
+            }
+            return false
         }
-        let killedMidway = process.isRunning
-        kill(process.processIdentifier, SIGKILL)
+        kill(pid, SIGKILL)
         process.waitUntilExit()
         #expect(killedMidway, "the run ended before it could be killed")
 
