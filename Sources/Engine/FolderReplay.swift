@@ -67,8 +67,12 @@ final class FolderReplay {
             }
             try await destination.create(plan.destination)
         }
-        let status = try await destination.status(mailbox)
         let log = try catalog.replayLog(destination: destination.identity, folder: folderKey)
+        if plan.exists, candidates.contains(where: { log[$0.sha256]?.state == .pending }) {
+            _ = try await destination.settle(
+                mailbox, interval: options.settleInterval, rounds: options.settleRounds)
+        }
+        let status = try await destination.status(mailbox)
         var unknown: [ReplayCandidate] = []
         var todo: [ReplayCandidate] = []
         for candidate in candidates {

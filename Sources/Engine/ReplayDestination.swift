@@ -55,4 +55,22 @@ final class ReplayDestination {
         let limit = perFolder ? values["APPENDLIMIT"].map(Int64.init) : session.appendLimit
         return (values["UIDVALIDITY"].map(Int64.init), Int(values["MESSAGES"] ?? 0), limit)
     }
+
+    /// Waits until a folder stops growing: STATUS UIDNEXT and MESSAGES the same twice `interval` apart, for
+    /// at most `rounds` intervals. A session lost in the middle of APPENDs may still be saving them on the
+    /// server; what it saves must be there before a lookup decides what is missing, or it is appended twice.
+    /// Returns how many times the folder was seen to change.
+    func settle(_ mailbox: MailboxName, interval: Double, rounds: Int) async throws -> Int {
+        guard interval > 0 else { return 0 }
+        var last = try await session.status(mailbox, [.uidNext, .messages])
+        var changes = 0
+        for _ in 0..<max(1, rounds) {
+            try await Task.sleep(for: .seconds(interval))
+            let now = try await session.status(mailbox, [.uidNext, .messages])
+            if now == last { break }
+            changes += 1
+            last = now
+        }
+        return changes
+    }
 }

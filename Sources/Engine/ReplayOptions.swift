@@ -41,6 +41,11 @@ public struct ReplayOptions: Sendable, Hashable {
     /// Up to this many messages are looked up on the destination one by one (SEARCH); more, and the
     /// folder's Message-IDs and sizes are fetched in one pass.
     public var searchLookupLimit = 32
+    /// Before looking up messages left pending (a run or attempt lost in the middle of APPENDs), the
+    /// destination folder is watched this many seconds apart, up to `settleRounds` times, until it stops
+    /// growing: the lost session may still be saving on the server. 0 looks at once.
+    public var settleInterval = 0.5
+    public var settleRounds = 20
 
     public init(
         sourceAccount: String? = nil, mapping: FolderMapOptions = FolderMapOptions(),

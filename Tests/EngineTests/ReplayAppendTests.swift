@@ -14,7 +14,9 @@ import Testing
 @Suite(.serialized) struct ReplayAppendTests {
     /// alice's INBOX: `count` messages, the one at `cutAt` (0-based, in UID order) with a line the
     /// CuttingProxy cuts at.
-    func deliverInbox(_ server: DovecotServer, count: Int, cutAt: Int? = nil, seed: UInt64 = 31) throws {
+    func deliverInbox(
+        _ server: DovecotServer, count: Int, cutAt: Int? = nil, holdAt: Int? = nil, seed: UInt64 = 31
+    ) throws {
         var generator = CorpusGenerator(seed: seed)
         var messages = (0..<count).map { index in
             var message = generator.message(ofSize: 1_500 + index * 97)
@@ -22,6 +24,7 @@ import Testing
             return message
         }
         if let cutAt { messages[cutAt].bytes = Array("X-Cut-Here: yes\r\n".utf8) + messages[cutAt].bytes }
+        if let holdAt { messages[holdAt].bytes = Array("X-Hold-Here: yes\r\n".utf8) + messages[holdAt].bytes }
         // One delivery per message: the resync gives UIDs in this order.
         for message in messages { try server.deliver(user: "alice", folder: "INBOX", messages: [message]) }
     }
@@ -101,6 +104,34 @@ import Testing
         #expect(resumed.folders[0].alreadyPresent == held - doneCount)
         #expect(try await fixture.bobState().contents == alice.contents)
         #expect(try catalog.rows("SELECT COUNT(*) FROM replay_log WHERE state = 'pending'")[0][0] == 0.databaseValue)
+    }
+
+    /// The server is still saving two MULTIAPPENDs of the lost session when the replay connects again at once:
+    /// the resumed run waits for the folder to settle before its lookup, and appends each message once.
+    @Test func aLostSessionTheServerIsStillSavingIsWaitedForBeforeTheLookup() async throws {
+        let fixture = try await ReplayFixture.make()
+        try deliverInbox(fixture.source, count: 40, cutAt: 25, holdAt: 10)
+        try await fixture.backUp()
+        let alice = try await fixture.alice()
+        // Groups of 8: the rest of 8..<16, all of 16..<24 and the start of 24..<32 reach the server 0.3 s after
+        // the client saw its connection cut; the two whole groups are saved then.
+        let proxy = try CuttingProxy(
+            targetPort: fixture.destinationServer.imapPort, cutAt: "X-Cut-Here", holdFrom: "X-Hold-Here",
+            lateBy: 0.3)
+        defer { proxy.stop() }
+        var options = ReplayOptions()
+        options.multiAppendMessages = 8
+        fixture.bob.endpoint = Endpoint(
+            host: proxy.host, port: proxy.port, tls: .none, connectTimeoutSeconds: 5, readTimeoutSeconds: 60)
+        await #expect(throws: ReplayInterrupted.self) { try await fixture.restore(options) }
+        #expect(proxy.cuts == 1)
+        proxy.disarm()
+
+        let resumed = try await fixture.restore(options)
+        #expect(resumed.outcome == .success, "\(resumed.folders.flatMap(\.failedMessages))")
+        #expect(resumed.folders[0].alreadyPresent + resumed.folders[0].alreadyRestored == 24)
+        while proxy.lateDeliveries == 0 { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(try await fixture.bobState().contents == alice.contents)
     }
 
     /// A Dovecot that refuses messages over 6000 bytes (quota plugin), and says so in its capabilities when
