@@ -60,6 +60,7 @@ public final class TransportConnection {
     public func write(_ buffer: ByteBuffer) async throws(TransportError) {
         do {
             try await outbound.write(buffer)
+            try await pace(buffer.readableBytes)
         } catch {
             throw TransportError.classify(error, endpoint: endpoint)
         }
@@ -68,9 +69,26 @@ public final class TransportConnection {
     public func write(contentsOf buffers: [ByteBuffer]) async throws(TransportError) {
         do {
             try await outbound.write(contentsOf: buffers)
+            try await pace(buffers.reduce(0) { $0 + $1.readableBytes })
         } catch {
             throw TransportError.classify(error, endpoint: endpoint)
         }
+    }
+
+    /// Bytes handed to the writer since the event loop last caught up.
+    var unpacedBytes = 0
+    /// Written from a task, the writer hands each buffer to the event loop and returns at once: it learns
+    /// that the socket is full only when the loop gets there. A fast reader (an archive file streamed into
+    /// an APPEND) ran tens of megabytes ahead, queued as plaintext and as TLS records. Every
+    /// `pacingBytes`, the writer waits for the loop to have taken what it was given; if the socket was
+    /// full by then, the next write waits for it to drain.
+    static let pacingBytes = 256 << 10
+
+    func pace(_ count: Int) async throws {
+        unpacedBytes += count
+        guard unpacedBytes >= Self.pacingBytes else { return }
+        unpacedBytes = 0
+        try await channel.eventLoop.submit {}.get()
     }
 
     /// Starts TLS on the open connection (after STARTTLS / STLS was accepted). The caller must
