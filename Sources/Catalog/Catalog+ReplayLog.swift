@@ -39,13 +39,43 @@ extension Catalog {
                     """, arguments: [destination, folder])
             var result: [Data: ReplayLogEntry] = [:]
             while let row = try rows.next() {
-                let entry = ReplayLogEntry(
-                    sha256: row[0], state: ReplayLogEntry.State(rawValue: row[1]) ?? .pending, found: row[2],
-                    uidValidity: row[3], uid: row[4])
+                let entry = Self.replayLogEntry(row)
                 result[entry.sha256] = entry
             }
             return result
         }
+    }
+
+    /// The rows for some messages in one destination folder, by message hash.
+    public func replayLog(destination: String, folder: Data, messages hashes: some Sequence<Data>)
+        throws -> [Data: ReplayLogEntry]
+    {
+        let all = Array(hashes)
+        return try pool.read { db in
+            var result: [Data: ReplayLogEntry] = [:]
+            for start in stride(from: 0, to: all.count, by: 500) {
+                let slice = Array(all[start..<min(start + 500, all.count)])
+                let marks = slice.map { _ in "?" }.joined(separator: ", ")
+                let head: [any DatabaseValueConvertible] = [destination, folder]
+                let rows = try Row.fetchCursor(
+                    db,
+                    sql: """
+                        SELECT sha256, state, found, uid_validity, uid FROM replay_log
+                        WHERE destination = ? AND folder = ? AND sha256 IN (\(marks))
+                        """, arguments: StatementArguments(head) + StatementArguments(slice))
+                while let row = try rows.next() {
+                    let entry = Self.replayLogEntry(row)
+                    result[entry.sha256] = entry
+                }
+            }
+            return result
+        }
+    }
+
+    static func replayLogEntry(_ row: Row) -> ReplayLogEntry {
+        ReplayLogEntry(
+            sha256: row[0], state: ReplayLogEntry.State(rawValue: row[1]) ?? .pending, found: row[2],
+            uidValidity: row[3], uid: row[4])
     }
 
     /// Records entries (pending before an APPEND, done after it or after a lookup) in one transaction:

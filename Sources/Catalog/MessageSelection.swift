@@ -85,6 +85,19 @@ public struct MessageSelection: Sendable, Hashable {
     }
 }
 
+/// One page of a folder's selected placements, and where the next one starts (nil after the last).
+public struct ReplayCandidatePage: Sendable {
+    public struct Position: Sendable, Hashable {
+        public var uidValidity: Int64
+        public var uid: Int64
+    }
+
+    public var candidates: [ReplayCandidate] = []
+    public var last: Position?
+
+    public init() {}
+}
+
 /// One archived placement a replay may append.
 public struct ReplayCandidate: Sendable, Hashable {
     public var placementID: Int64
@@ -116,24 +129,75 @@ extension Catalog {
 
     /// The placements of a folder the selection takes, in UID order.
     public func replayCandidates(folderID: Int64, selection: MessageSelection) throws -> [ReplayCandidate] {
+        var all: [ReplayCandidate] = []
+        var page = ReplayCandidatePage()
+        repeat {
+            page = try replayCandidates(folderID: folderID, selection: selection, after: page.last, limit: 5_000)
+            all += page.candidates
+        } while page.last != nil
+        return all
+    }
+
+    /// Up to `limit` placements of a folder the selection takes, in UID order, after the `after` position of
+    /// the previous page: a folder of any size is read a page at a time.
+    public func replayCandidates(
+        folderID: Int64, selection: MessageSelection, after: ReplayCandidatePage.Position?, limit: Int
+    ) throws -> ReplayCandidatePage {
         var (conditions, arguments) = selection.sql()
         conditions.insert("p.folder_id = ?", at: 0)
         arguments = StatementArguments([folderID]) + arguments
+        if let after {
+            conditions.append("(p.uid_validity, p.uid) > (?, ?)")
+            _ = arguments.append(contentsOf: [after.uidValidity, after.uid])
+        }
+        _ = arguments.append(contentsOf: [limit])
         let sql = """
             SELECT p.id, p.folder_id, p.uid, m.sha256, m.size, m.message_id, p.flags, p.internal_date, p.maildir_path,
-                p.mbox_path, p.mbox_offset, p.mbox_length, m.id
+                p.mbox_path, p.mbox_offset, p.mbox_length, m.id, p.uid_validity
             FROM placements p JOIN messages m ON m.id = p.message_id
             WHERE \(conditions.joined(separator: " AND "))
             ORDER BY p.uid_validity, p.uid
+            LIMIT ?
             """
         return try readSelecting(selection) { db in
-            try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
-                ReplayCandidate(
-                    placementID: row[0], folderID: row[1], uid: row[2], sha256: row[3], size: row[4], messageID: row[5],
-                    flags: row[6], internalDate: row[7], maildirPath: row[8],
-                    mbox: (row[9] as String?).map { MboxLocation(path: $0, offset: row[10], length: row[11]) },
-                    messageRow: row[12])
+            var page = ReplayCandidatePage()
+            var last: ReplayCandidatePage.Position?
+            let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
+            while let row = try rows.next() {
+                page.candidates.append(
+                    ReplayCandidate(
+                        placementID: row[0], folderID: row[1], uid: row[2], sha256: row[3], size: row[4],
+                        messageID: row[5], flags: row[6], internalDate: row[7], maildirPath: row[8],
+                        mbox: (row[9] as String?).map { MboxLocation(path: $0, offset: row[10], length: row[11]) },
+                        messageRow: row[12]))
+                last = .init(uidValidity: row[13], uid: row[2])
             }
+            page.last = page.candidates.count < limit ? nil : last
+            return page
+        }
+    }
+
+    /// What a replay into one destination folder has left to do, before its lookup: the selected placements
+    /// of `folderIDs` that the replay log does not hold as done there (a message in several of them counts
+    /// each time), their bytes, and whether any is pending (a run lost in the middle of its APPENDs).
+    public func replayEstimate(
+        folderIDs: [Int64], selection: MessageSelection, destination: String, folder: Data
+    ) throws -> (messages: Int, bytes: Int64, pending: Bool) {
+        guard !folderIDs.isEmpty else { return (0, 0, false) }
+        var (conditions, arguments) = selection.sql()
+        conditions.insert("p.folder_id IN (\(folderIDs.map { _ in "?" }.joined(separator: ", ")))", at: 0)
+        conditions.append("(r.state IS NULL OR r.state != 'done')")
+        let head: [any DatabaseValueConvertible] = [destination, folder]
+        arguments = StatementArguments(head) + StatementArguments(folderIDs) + arguments
+        let sql = """
+            SELECT COUNT(*), COALESCE(SUM(m.size), 0), COALESCE(SUM(r.state = 'pending'), 0)
+            FROM placements p JOIN messages m ON m.id = p.message_id
+            LEFT JOIN replay_log r ON r.destination = ? AND r.folder = ? AND r.sha256 = m.sha256
+            WHERE \(conditions.joined(separator: " AND "))
+            """
+        return try readSelecting(selection) { db in
+            guard let row = try Row.fetchOne(db, sql: sql, arguments: arguments) else { return (0, 0, false) }
+            return (row[0], row[1], (row[2] as Int64) > 0)
         }
     }
 

@@ -19,15 +19,28 @@ struct DestinationLookup {
     /// Up to this many items are searched for one by one; more, and the folder is indexed in one pass.
     let searchLimit: Int
 
-    /// The UID of each item found, by its catalog hash. EXAMINEs the folder (read-only).
-    func find(_ items: [LookupItem], in mailbox: MailboxName) async throws -> [Data: Int64] {
+    /// Every message's size and Message-ID, by UID.
+    typealias HeaderIndex = [UInt32: (size: Int64, messageID: String?)]
+
+    /// The UID of each item found, by its catalog hash. EXAMINEs the folder (read-only). The folder's header
+    /// index, when needed, is read into `index` once and used again by later calls (messages appended
+    /// since are the caller's own, in its log).
+    func find(_ items: [LookupItem], in mailbox: MailboxName, index cached: inout HeaderIndex?) async throws
+        -> [Data: Int64]
+    {
         guard !items.isEmpty else { return [:] }
         _ = try await session.open(mailbox)
         var candidates = Set<UInt32>()
         if items.count <= searchLimit {
             for item in items { candidates.formUnion(try await session.uidSearch(Self.criteria(for: item))) }
         } else {
-            let index = try await headerIndex()
+            let index: HeaderIndex
+            if let cached {
+                index = cached
+            } else {
+                index = try await headerIndex()
+            }
+            cached = index
             for item in items {
                 let sizes = Set(item.fingerprint.forms.map(\.size))
                 candidates.formUnion(
@@ -69,8 +82,8 @@ struct DestinationLookup {
     }
 
     /// Every message's size and Message-ID, by UID.
-    func headerIndex() async throws -> [UInt32: (size: Int64, messageID: String?)] {
-        var index: [UInt32: (size: Int64, messageID: String?)] = [:]
+    func headerIndex() async throws -> HeaderIndex {
+        var index: HeaderIndex = [:]
         var uid: UInt32?
         var size: Int64 = 0
         var header: [UInt8] = []

@@ -31,6 +31,8 @@ final class FolderReplay {
     var report: ReplayFolderReport
     let mailbox: MailboxName
     let sourceNames: [Int64: String]
+    /// The destination folder's sizes and Message-IDs, read once for the lookups of all pages.
+    var headerIndex: DestinationLookup.HeaderIndex?
 
     init(
         destination: ReplayDestination, source: ReplaySource, archives: ArchiveSet, plan: FolderPlan,
@@ -52,27 +54,52 @@ final class FolderReplay {
     var folderKey: Data { Data(mailbox.bytes) }
 
     func run(index: Int, count: Int) async throws -> ReplayFolderReport {
-        let selected = try source.select(plan)
-        let candidates = selected.candidates
-        report.filteredOut = selected.filteredOut
-        report.merged = selected.merged
-        report.elsewhere = selected.elsewhere
+        // A page of the selection at a time: memory does not grow with the folder.
+        let pages = source.pages(plan, size: options.pageMessages)
+        func counted() -> ReplayFolderReport {
+            report.filteredOut = pages.selected.filteredOut
+            report.merged = pages.selected.merged
+            report.elsewhere = pages.selected.elsewhere
+            return report
+        }
+        var page = try pages.next()
         // An empty source folder is recreated; one the filters emptied is not.
-        guard !candidates.isEmpty || (selected.sourceIsEmpty && source.selection.isUnfiltered) else { return report }
+        guard page != nil || (pages.selected.sourceIsEmpty && source.selection.isUnfiltered) else { return counted() }
         report.created = !plan.exists
         if !plan.exists {
             if options.dryRun {
-                plan(candidates, index: index, count: count)
-                return report
+                while let current = page {
+                    report.planned += current.count
+                    report.plannedBytes += current.reduce(0) { $0 + $1.size }
+                    page = try pages.next()
+                }
+                started(index: index, count: count, messages: report.planned, bytes: report.plannedBytes)
+                return counted()
             }
             try await destination.create(plan.destination)
         }
-        let log = try catalog.replayLog(destination: destination.identity, folder: folderKey)
-        if plan.exists, candidates.contains(where: { log[$0.sha256]?.state == .pending }) {
-            _ = try await destination.settle(
-                mailbox, interval: options.settleInterval, rounds: options.settleRounds)
+        let estimate = try catalog.replayEstimate(
+            folderIDs: plan.sources.map { $0.id! }, selection: source.selection, destination: destination.identity,
+            folder: folderKey)
+        if plan.exists, estimate.pending {
+            _ = try await destination.settle(mailbox, interval: options.settleInterval, rounds: options.settleRounds)
         }
         let status = try await destination.status(mailbox)
+        // What is left by the replay log; the lookup may find some of it there already.
+        started(index: index, count: count, messages: estimate.messages, bytes: estimate.bytes)
+        while let candidates = page {
+            try await replay(candidates, status: status)
+            page = try pages.next()
+        }
+        return counted()
+    }
+
+    /// Appends what of one page the replay log and the lookup do not show on the destination.
+    func replay(
+        _ candidates: [ReplayCandidate], status: (uidValidity: Int64?, messages: Int, appendLimit: Int64?)
+    ) async throws {
+        let log = try catalog.replayLog(
+            destination: destination.identity, folder: folderKey, messages: candidates.map(\.sha256))
         var unknown: [ReplayCandidate] = []
         var todo: [ReplayCandidate] = []
         for candidate in candidates {
@@ -94,8 +121,9 @@ final class FolderReplay {
         // Source order is kept: what was not looked up, and what the lookup did not find.
         let toAppend = Set(todo.map(\.placementID)).union(try await lookUp(unknown, uidValidity: status.uidValidity))
         todo = candidates.filter { toAppend.contains($0.placementID) }
-        plan(todo, index: index, count: count)
-        guard !options.dryRun else { return report }
+        report.planned += todo.count
+        report.plannedBytes += todo.reduce(0) { $0 + $1.size }
+        guard !options.dryRun else { return }
         var start = 0
         while start < todo.count {
             var end = start
@@ -109,15 +137,11 @@ final class FolderReplay {
             try await append(Array(todo[start..<end]), uidValidity: status.uidValidity)
             start = end
         }
-        return report
     }
 
-    func plan(_ todo: [ReplayCandidate], index: Int, count: Int) {
-        report.planned = todo.count
-        report.plannedBytes = todo.reduce(0) { $0 + $1.size }
+    func started(index: Int, count: Int, messages: Int, bytes: Int64) {
         progress.report(
-            .folderStarted(
-                name: plan.destination, index: index, count: count, messages: todo.count, bytes: report.plannedBytes))
+            .folderStarted(name: plan.destination, index: index, count: count, messages: messages, bytes: bytes))
     }
 
     /// Looks up messages the destination may hold already; records the ones found as done and returns the
@@ -142,7 +166,7 @@ final class FolderReplay {
             }
         }
         let lookup = DestinationLookup(session: destination.session, searchLimit: options.searchLookupLimit)
-        let found = try await lookup.find(items, in: mailbox)
+        let found = try await lookup.find(items, in: mailbox, index: &headerIndex)
         report.alreadyPresent += found.count
         if !options.dryRun {
             try catalog.recordReplay(

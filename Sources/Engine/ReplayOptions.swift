@@ -33,6 +33,8 @@ public struct ReplayOptions: Sendable, Hashable {
     /// Messages and bytes per replay-log batch (pending rows, then the APPENDs, then done rows).
     public var batchMessages = 64
     public var batchBytes = 16 << 20
+    /// Messages read from the catalog at a time: a folder of any size is replayed a page at a time.
+    public var pageMessages = 2_000
     /// APPEND commands in flight at once.
     public var appendWindow = 16
     /// Messages and bytes per MULTIAPPEND command (RFC 3502) when the destination offers it; 1 turns it off.

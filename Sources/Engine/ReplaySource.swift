@@ -68,7 +68,9 @@ struct ReplaySource {
         var taken = Set<Data>()
         let order = plans.indices.filter { !allMail[$0] } + plans.indices.filter { allMail[$0] }
         for index in order {
-            let hashes = try select(plans[index]).candidates.map(\.sha256)
+            var hashes: [Data] = []
+            let pages = pages(plans[index])
+            while let page = try pages.next() { hashes += page.map(\.sha256) }
             if labels == .first || allMail[index] { plans[index].elsewhere = taken.intersection(hashes) }
             if !allMail[index] || labels == .first { taken.formUnion(hashes) }
         }
@@ -102,27 +104,76 @@ struct ReplaySource {
         var sourceIsEmpty = true
     }
 
+    /// Everything the filters take from a plan, at once: for verify, which compares against all of it.
     func select(_ plan: FolderPlan) throws -> Selected {
-        var selected = Selected()
-        var seen = Set<Data>()
-        for folder in plan.sources {
-            // A message whose text cannot be read is kept: its APPEND then fails with the reason, never silently.
-            let taken = try catalog.replayCandidates(folderID: folder.id!, selection: selection).filter {
-                (try? reader.matches(selection.phrases, message: $0.messageRow)) ?? true
+        let pages = pages(plan)
+        var candidates: [ReplayCandidate] = []
+        while let page = try pages.next() { candidates += page }
+        var selected = pages.selected
+        selected.candidates = candidates
+        return selected
+    }
+
+    /// The plan's selection a page at a time, so that a replay holds one page of a folder of any size.
+    func pages(_ plan: FolderPlan, size: Int = 2_000) -> SelectionPages {
+        SelectionPages(source: self, plan: plan, size: size)
+    }
+}
+
+/// Walks what the filters take from a plan's source folders, each message once (its first placement), a
+/// page of about `size` messages at a time; `selected` holds the counts once the walk is over. Only the
+/// hashes of the messages taken are kept from page to page, to take each once.
+final class SelectionPages {
+    let source: ReplaySource
+    let plan: FolderPlan
+    let size: Int
+    private(set) var selected = ReplaySource.Selected()
+    private var folderIndex = 0
+    private var position: ReplayCandidatePage.Position?
+    private var folderStarted = false
+    private var seen = Set<Data>()
+
+    init(source: ReplaySource, plan: FolderPlan, size: Int) {
+        self.source = source
+        self.plan = plan
+        self.size = max(1, size)
+    }
+
+    /// The next messages taken, at most `size`; nil when the walk is over.
+    func next() throws -> [ReplayCandidate]? {
+        var page: [ReplayCandidate] = []
+        while page.count < size, folderIndex < plan.sources.count {
+            let folder = plan.sources[folderIndex]
+            if !folderStarted {
+                folderStarted = true
+                let all = try source.catalog.placementCount(folderID: folder.id!, includeGone: source.selection.includeGone)
+                if all > 0 { selected.sourceIsEmpty = false }
+                selected.filteredOut += all
             }
-            let all = try catalog.placementCount(folderID: folder.id!, includeGone: selection.includeGone)
-            if all > 0 { selected.sourceIsEmpty = false }
-            selected.filteredOut += all - taken.count
+            let read = try source.catalog.replayCandidates(
+                folderID: folder.id!, selection: source.selection, after: position, limit: size)
+            // A message whose text cannot be read is kept: its APPEND then fails with the reason, never silently.
+            let phrases = source.selection.phrases
+            let taken =
+                phrases.isEmpty
+                ? read.candidates
+                : read.candidates.filter { (try? source.reader.matches(phrases, message: $0.messageRow)) ?? true }
+            selected.filteredOut -= taken.count
             for candidate in taken {
                 if plan.elsewhere.contains(candidate.sha256) {
                     if seen.insert(candidate.sha256).inserted { selected.elsewhere += 1 }
                 } else if seen.insert(candidate.sha256).inserted {
-                    selected.candidates.append(candidate)
+                    page.append(candidate)
                 } else {
                     selected.merged += 1
                 }
             }
+            position = read.last
+            if read.last == nil {
+                folderIndex += 1
+                folderStarted = false
+            }
         }
-        return selected
+        return page.isEmpty && folderIndex >= plan.sources.count ? nil : page
     }
 }

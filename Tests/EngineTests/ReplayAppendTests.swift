@@ -134,6 +134,29 @@ import Testing
         #expect(try await fixture.bobState().contents == alice.contents)
     }
 
+    /// Pages of 7 messages, and lookups through the folder's header index (read once for all pages): an
+    /// interrupted restore resumes with each message once, and a re-run appends nothing.
+    @Test func aFolderIsReplayedAPageAtATime() async throws {
+        let fixture = try await ReplayFixture.make()
+        try deliverInbox(fixture.source, count: 40, cutAt: 25)
+        try await fixture.backUp()
+        let alice = try await fixture.alice()
+        let proxy = try CuttingProxy(targetPort: fixture.destinationServer.imapPort, cutAt: "X-Cut-Here", times: 1)
+        defer { proxy.stop() }
+        var options = ReplayOptions()
+        options.pageMessages = 7
+        options.batchMessages = 5
+        options.searchLookupLimit = 3
+        fixture.bob.endpoint = Endpoint(
+            host: proxy.host, port: proxy.port, tls: .none, connectTimeoutSeconds: 5, readTimeoutSeconds: 60)
+        await #expect(throws: ReplayInterrupted.self) { try await fixture.restore(options) }
+        let resumed = try await fixture.restore(options)
+        #expect(resumed.outcome == .success, "\(resumed.folders.flatMap(\.failedMessages))")
+        #expect(try await fixture.bobState().contents == alice.contents)
+        let again = try await fixture.restore(options)
+        #expect(again.appended == 0 && again.folders[0].alreadyRestored == 40)
+    }
+
     /// A Dovecot that refuses messages over 6000 bytes (quota plugin), and says so in its capabilities when
     /// `advertised`.
     func sizeLimitedDestination(advertised: Bool) -> DovecotServer.Options {
