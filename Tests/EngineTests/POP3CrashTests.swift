@@ -32,13 +32,19 @@ import Testing
         let environment = ["MAILFERRY_CRASH_PASSWORD": "alice-pass"]
 
         let process = try MailFerryCLI.start(["run", path, "--quiet"], environment: environment)
-        let deadline = Date().addingTimeInterval(120)
-        while process.isRunning, Date() < deadline {
-            if fixture.maildirFiles().count >= 500 { break }
-            try await Task.sleep(for: .milliseconds(5))
+        // Watched from a thread of its own: a test pool starved by other suites would see the run end first.
+        let pid = process.processIdentifier
+        let root = fixture.directory.appendingPathComponent("maildir").path
+        let killedMidway = try await offPool {
+            let deadline = Date().addingTimeInterval(120)
+            while Date() < deadline {
+                let stored = FileManager.default.enumerator(atPath: root)?.allObjects.count ?? 0
+                if stored >= 500 { return kill(pid, SIGKILL) == 0 }
+                usleep(2_000)
+            }
+            return false
         }
-        let killedMidway = process.isRunning
-        kill(process.processIdentifier, SIGKILL)
+        kill(pid, SIGKILL)
         process.waitUntilExit()
         #expect(killedMidway, "the run ended before it could be killed")
         #expect(try fixture.serverCount() == 2000, "a killed run never reached QUIT: nothing may be deleted")
