@@ -82,7 +82,7 @@ final class FolderReplay {
             folderIDs: plan.sources.map { $0.id! }, selection: source.selection, destination: destination.identity,
             folder: folderKey)
         if plan.exists, estimate.pending {
-            _ = try await destination.settle(mailbox, interval: options.settleInterval, rounds: options.settleRounds)
+            try await destination.settle(mailbox, interval: options.settleInterval, rounds: options.settleRounds)
         }
         let status = try await destination.status(mailbox)
         // What is left by the replay log; the lookup may find some of it there already.

@@ -59,18 +59,14 @@ final class ReplayDestination {
     /// Waits until a folder stops growing: STATUS UIDNEXT and MESSAGES the same twice `interval` apart, for
     /// at most `rounds` intervals. A session lost in the middle of APPENDs may still be saving them on the
     /// server; what it saves must be there before a lookup decides what is missing, or it is appended twice.
-    /// Returns how many times the folder was seen to change.
-    func settle(_ mailbox: MailboxName, interval: Double, rounds: Int) async throws -> Int {
-        guard interval > 0 else { return 0 }
+    func settle(_ mailbox: MailboxName, interval: Double, rounds: Int) async throws {
+        guard interval > 0 else { return }
         var last = try await session.status(mailbox, [.uidNext, .messages])
-        var changes = 0
         for _ in 0..<max(1, rounds) {
             try await Task.sleep(for: .seconds(interval))
             let now = try await session.status(mailbox, [.uidNext, .messages])
-            if now == last { break }
-            changes += 1
+            if now == last { return }
             last = now
         }
-        return changes
     }
 }

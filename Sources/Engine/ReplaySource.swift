@@ -151,7 +151,7 @@ final class SelectionPages {
                 selected.filteredOut += all
             }
             let read = try source.catalog.replayCandidates(
-                folderID: folder.id!, selection: source.selection, after: position, limit: size)
+                folderID: folder.id!, selection: source.selection, after: position, limit: size - page.count)
             // A message whose text cannot be read is kept: its APPEND then fails with the reason, never silently.
             let phrases = source.selection.phrases
             let taken =
